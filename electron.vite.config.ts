@@ -1,0 +1,30 @@
+// Builds the three Electron targets: main (the shell, the CLI and the job worker), preload, renderer.
+import { resolve } from 'node:path'
+import { defineConfig } from 'electron-vite'
+import { svelte } from '@sveltejs/vite-plugin-svelte'
+
+export default defineConfig({
+  main: {
+    build: {
+      rollupOptions: {
+        input: {
+          index: resolve(__dirname, 'src/main/app/index.ts'),
+          cli: resolve(__dirname, 'src/main/cli/index.ts'),
+          worker: resolve(__dirname, 'src/main/jobs/worker.ts'),
+        },
+      },
+    },
+  },
+  preload: {
+    // A sandboxed preload can require nothing but electron: bundle its dependencies into it.
+    build: {
+      externalizeDeps: false,
+      rollupOptions: { input: { index: resolve(__dirname, 'src/preload/index.ts') }, external: ['electron'] },
+    },
+  },
+  renderer: {
+    root: resolve(__dirname, 'src/renderer'),
+    plugins: [svelte()],
+    build: { rollupOptions: { input: resolve(__dirname, 'src/renderer/index.html') } },
+  },
+})

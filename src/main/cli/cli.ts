@@ -1,0 +1,174 @@
+// The `cpt-studio` command: web mode, workspaces, and jobs from a terminal. Every data command can print JSON.
+import path from 'node:path'
+import { existsSync, readdirSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { AppError, toErrorInfo } from '../../shared/errors'
+import { APP_VERSION } from '../app-version'
+import { Engine } from '../engine'
+import { startServer } from '../server/server'
+import { WORKSPACE_FILE, Workspace } from '../workspace/workspace'
+import type { WorkspaceInfo } from '../../shared/workspace'
+
+const HELP = `cpt-studio ${APP_VERSION}: a workstation for continual pre-training of language models
+
+Usage:
+  cpt-studio serve --workspace DIR [--port N] [--json]
+      Serve the app in a browser on 127.0.0.1. Prints a URL with a one-time token; requests without it get 401.
+      DIR is opened, or created when it does not exist or is empty.
+  cpt-studio workspace init DIR [--name NAME] [--json]
+      Create a workspace in a new or empty folder.
+  cpt-studio workspace info DIR [--json]
+      Show a workspace's settings, tables and folders.
+  cpt-studio workspace check DIR [--deep] [--json]
+      Run the workspace check job: read every table and verify every data file's checksum.
+  cpt-studio jobs --workspace DIR [--json]
+      List the workspace's jobs.
+
+Options:
+  --json      Print machine-readable JSON on stdout.
+  --help, -h  Show this help.  --version  Show the version.
+`
+
+type Flags = Record<string, string | boolean | undefined>
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      workspace: { type: 'string', short: 'w' },
+      port: { type: 'string', short: 'p' },
+      name: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      deep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
+    },
+  })
+  const flags: Flags = values
+  if (values.version) return print(flags, { version: APP_VERSION }, APP_VERSION)
+  const [command, sub, arg] = positionals
+  if (values.help || !command) {
+    process.stdout.write(HELP)
+    return command || values.help ? 0 : 1
+  }
+  switch (command) {
+    case 'serve':
+      return serve(flags)
+    case 'workspace':
+      if (sub === 'init') return workspaceInit(requireArg(arg, 'workspace init DIR'), flags)
+      if (sub === 'info') return workspaceInfo(requireArg(arg, 'workspace info DIR'), flags)
+      if (sub === 'check') return workspaceCheck(requireArg(arg, 'workspace check DIR'), flags)
+      throw new AppError('invalid_input', `Unknown workspace command "${sub ?? ''}": use init, info or check.`)
+    case 'jobs':
+      return listJobs(flags)
+    default:
+      throw new AppError('invalid_input', `Unknown command "${command}". Run cpt-studio --help.`)
+  }
+}
+
+function requireArg(value: string | undefined, usage: string): string {
+  if (!value) throw new AppError('invalid_input', `Missing folder: cpt-studio ${usage}`)
+  return value
+}
+
+function print(flags: Flags, json: unknown, text: string): number {
+  process.stdout.write(flags.json ? JSON.stringify(json, null, 2) + '\n' : text + '\n')
+  return 0
+}
+
+function describe(info: WorkspaceInfo): string {
+  const tables = info.tables.length ? info.tables.map((t) => `  ${t.name}: ${t.rows} rows`).join('\n') : '  (none yet)'
+  const folders = info.folders.map((f) => `  ${f.name}/: ${f.files} files, ${f.bytes} bytes`).join('\n')
+  return `Workspace "${info.name}" at ${info.path}\nformat ${info.version}, created ${info.createdAt} by CPT Studio ${info.appVersion}\nTables:\n${tables}\nFolders:\n${folders}`
+}
+
+async function workspaceInit(dir: string, flags: Flags): Promise<number> {
+  const ws = await Workspace.create(dir, typeof flags.name === 'string' ? { name: flags.name } : {})
+  const info = await ws.info()
+  ws.close()
+  return print(flags, info, `Created ${describe(info)}`)
+}
+
+async function workspaceInfo(dir: string, flags: Flags): Promise<number> {
+  const ws = await Workspace.open(dir)
+  const info = await ws.info()
+  ws.close()
+  return print(flags, info, describe(info))
+}
+
+/** A CLI engine has no UI: it neither remembers workspaces in the user's recent list nor picks folders. */
+async function cliEngine(dir: string): Promise<Engine> {
+  const engine = await Engine.create({ host: { kind: 'web' }, rememberWorkspaces: false })
+  await engine.openWorkspace(dir)
+  return engine
+}
+
+async function workspaceCheck(dir: string, flags: Flags): Promise<number> {
+  const engine = await cliEngine(dir)
+  try {
+    const { jobs } = engine.requireWorkspace()
+    if (!flags.json) {
+      engine.events.subscribe((event, payload) => {
+        if (event === 'job:log') process.stderr.write(`${(payload as { line: string }).line}\n`)
+      })
+    }
+    const started = await jobs.start({ kind: 'workspace-check', deep: Boolean(flags.deep) })
+    await jobs.idle()
+    const job = jobs.get(started.id)
+    print(flags, job, `${job.title}: ${job.status}${job.error ? ` (${job.error.message})` : ''}`)
+    const result = job.result as { ok?: boolean } | null
+    return job.status === 'succeeded' && result?.ok ? 0 : 1
+  } finally {
+    await engine.shutdown()
+  }
+}
+
+async function listJobs(flags: Flags): Promise<number> {
+  const dir = requireArg(flags.workspace as string | undefined, 'jobs --workspace DIR')
+  const engine = await cliEngine(dir)
+  try {
+    const list = engine.requireWorkspace().jobs.list()
+    const text = list.map((j) => `${j.id}  ${j.status.padEnd(11)} ${j.title}  ${j.progress.message}`).join('\n') || 'No jobs yet.'
+    return print(flags, list, text)
+  } finally {
+    await engine.shutdown()
+  }
+}
+
+async function serve(flags: Flags): Promise<number> {
+  const dir = path.resolve(requireArg(flags.workspace as string | undefined, 'serve --workspace DIR'))
+  const port = flags.port === undefined ? 0 : Number(flags.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new AppError('invalid_input', `--port must be a whole number from 0 to 65535, not "${String(flags.port)}".`)
+  }
+  const engine = await Engine.create({ host: { kind: 'web' } })
+  const isWorkspace = existsSync(path.join(dir, WORKSPACE_FILE))
+  const isEmpty = !existsSync(dir) || readdirSync(dir).filter((n) => !n.startsWith('.')).length === 0
+  if (isWorkspace || !isEmpty) await engine.openWorkspace(dir)
+  else await engine.createWorkspace(dir)
+  const server = await startServer({ engine, port, rendererDir: path.resolve(__dirname, '../renderer') })
+  print(flags, { url: server.url, port: server.port, workspace: dir }, `CPT Studio is serving workspace ${dir}\nOpen ${server.url}`)
+  await new Promise<void>((resolve) => {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => resolve())
+  })
+  await server.close()
+  await engine.shutdown()
+  return 0
+}
+
+export function run(argv: string[]): void {
+  main(argv).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const info = toErrorInfo(err)
+      const usage = err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')
+      const message = usage ? `${info.message}. Run cpt-studio --help.` : info.message
+      if (argv.includes('--json')) process.stdout.write(JSON.stringify({ error: { ...info, message } }, null, 2) + '\n')
+      process.stderr.write(`cpt-studio: ${message}\n`)
+      process.exit(usage || info.code !== 'internal' ? 2 : 1)
+    },
+  )
+}
+

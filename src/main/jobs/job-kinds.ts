@@ -1,0 +1,13 @@
+// The registry of job kinds: the runner reads titles and resumability, the worker runs them.
+import type { JobKind } from '../../shared/jobs'
+import type { JobKindSpec } from './worker-protocol'
+import { workspaceCheck } from './workspace-check'
+
+// Inputs are validated by the contract before a job is created, so the registry can erase them.
+const specs: Record<JobKind, JobKindSpec<never, never>> = {
+  'workspace-check': workspaceCheck,
+}
+
+export function jobKind(kind: string): JobKindSpec<never, never> | undefined {
+  return Object.hasOwn(specs, kind) ? specs[kind as JobKind] : undefined
+}
