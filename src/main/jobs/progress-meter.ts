@@ -7,7 +7,7 @@ const MIN_INTERVAL_MS = 200
 export class ProgressMeter {
   private last: { t: number; done: number } | null = null
   private rate: number | null = null
-  private lastSent = 0
+  private lastSent = -Infinity
   private current: JobProgress = { done: 0, total: null, unit: 'items', rate: null, etaSeconds: null, message: '' }
 
   constructor(

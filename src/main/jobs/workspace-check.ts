@@ -142,7 +142,8 @@ async function listFiles(ws: Workspace): Promise<{ rel: string; abs: string; siz
       if (!entry.isFile()) continue
       const abs = path.join(entry.parentPath, entry.name)
       const st = await fs.stat(abs).catch(() => null)
-      if (st) out.push({ rel: path.relative(ws.dir, abs).split(path.sep).join('/'), abs, size: st.size, mtimeMs: st.mtimeMs })
+      // Millisecond precision: copies and restores keep no more, and a finer time would look like a change.
+    if (st) out.push({ rel: path.relative(ws.dir, abs).split(path.sep).join('/'), abs, size: st.size, mtimeMs: Math.floor(st.mtimeMs) })
     }
   }
   return out.sort((a, b) => a.rel.localeCompare(b.rel))

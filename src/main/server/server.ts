@@ -1,8 +1,6 @@
 // Web mode: serves the built renderer and the contract over HTTP on 127.0.0.1, behind a random token.
 // POST /api/<channel> carries a request; GET /api/events streams events as server-sent events.
 import http from 'node:http'
-import { promises as fs } from 'node:fs'
-import path from 'node:path'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import type { ErrorCode } from '../../shared/errors'
