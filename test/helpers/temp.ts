@@ -9,10 +9,10 @@ export function tempDir(prefix = 'cpt-test-'): { dir: string; cleanup: () => voi
 }
 
 /** Polls until the check passes or the time runs out (for state that arrives through events). */
-export async function waitFor<T>(check: () => T | undefined | false | null, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+export async function waitFor<T>(check: () => T | undefined | false | null | Promise<T | undefined | false | null>, timeoutMs = 30_000, what = 'condition'): Promise<T> {
   const end = Date.now() + timeoutMs
   for (;;) {
-    const v = check()
+    const v = await check()
     if (v) return v
     if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`)
     await new Promise((r) => setTimeout(r, 25))

@@ -89,10 +89,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendError(res, 415, 'invalid_input', 'Send the request body as application/json.')
     }
-    let body: string
-    try {
-      body = await readBody(req)
-    } catch {
+    const body = await readBody(req)
+    if (body === null) {
       return sendError(res, 413, 'invalid_input', `The request body is larger than ${MAX_BODY_BYTES} bytes.`)
     }
     let input: unknown
@@ -156,18 +154,16 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-function readBody(req: http.IncomingMessage): Promise<string> {
+/** Reads the body; past the limit it keeps draining (so the client still gets its 413) but keeps nothing. */
+function readBody(req: http.IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     req.on('data', (c: Buffer) => {
       size += c.length
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('too large'))
-        req.destroy()
-      } else chunks.push(c)
+      if (size <= MAX_BODY_BYTES) chunks.push(c)
     })
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8')))
     req.on('error', reject)
   })
 }
