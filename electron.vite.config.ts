@@ -6,6 +6,8 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 export default defineConfig({
   main: {
     build: {
+      // ESM-only packages are bundled into the CommonJS output instead of required at run time.
+      externalizeDeps: { exclude: ['hyparquet', 'hyparquet-compressors', 'hyparquet-writer'] },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/app/index.ts'),

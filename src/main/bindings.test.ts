@@ -23,6 +23,7 @@ vi.mock('electron', () => ({
     removeHandler: (channel: string) => electron.handled.delete(channel),
   },
   BrowserWindow: { getAllWindows: () => [{ webContents: { send: (...args: unknown[]) => electron.sent.push(args) } }] },
+  webUtils: { getPathForFile: () => '/dropped/file' },
   contextBridge: { exposeInMainWorld: (key: string, api: Record<string, unknown>) => (electron.exposed[key] = api) },
   ipcRenderer: {
     invoke: async (...args: unknown[]) => {
@@ -60,7 +61,7 @@ describe('one contract, two bindings', () => {
   it('exposes one preload function per channel, never ipcRenderer itself', async () => {
     await import('../preload/index')
     const api = electron.exposed.cptStudio as Record<string, unknown>
-    expect(Object.keys(api).sort()).toEqual([...CHANNELS, 'on'].sort())
+    expect(Object.keys(api).sort()).toEqual([...CHANNELS, 'on', 'pathForFile'].sort())
     expect(Object.values(api).every((v) => typeof v === 'function')).toBe(true)
     await (api['jobs:list'] as (i: unknown) => Promise<unknown>)({})
     expect(electron.invoked).toContainEqual(['jobs:list', {}])

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { existsSync } from 'node:fs'
 import { AppError } from '../shared/errors'
 import { EventBus } from './engine-events'
+import { CorpusService } from './corpus/corpus-service'
 import { JobRunner } from './jobs/job-runner'
 import { AppState } from './workspace/app-state'
 import { Workspace } from './workspace/workspace'
@@ -12,6 +13,13 @@ export interface Host {
   kind: 'electron' | 'web'
   pickFolder?: (title: string) => Promise<string | null>
   openExternal?: (url: string) => Promise<void>
+}
+
+/** The open workspace and its services. */
+export interface Active {
+  workspace: Workspace
+  jobs: JobRunner
+  corpus: CorpusService
 }
 
 export interface EngineOptions {
@@ -35,7 +43,7 @@ export function defaultWorkerPath(): string {
 
 export class Engine {
   readonly events = new EventBus()
-  private current: { workspace: Workspace; jobs: JobRunner } | null = null
+  private current: Active | null = null
 
   private constructor(
     readonly host: Host,
@@ -54,7 +62,7 @@ export class Engine {
   }
 
   /** The open workspace, or a clear error telling the user to open one. */
-  requireWorkspace(): { workspace: Workspace; jobs: JobRunner } {
+  requireWorkspace(): Active {
     if (!this.current) throw new AppError('no_workspace', 'No workspace is open. Create or open a workspace first.')
     return this.current
   }
@@ -99,16 +107,17 @@ export class Engine {
   private async activate(ws: Workspace): Promise<void> {
     await this.deactivate()
     const jobs = await JobRunner.open(ws.dir, ws.folder('jobs'), { workerPath: this.workerPath, events: this.events })
-    this.current = { workspace: ws, jobs }
+    this.current = { workspace: ws, jobs, corpus: new CorpusService(ws) }
     if (this.remember) await this.appState.rememberWorkspace(ws.dir, ws.name)
     this.events.emit('workspace:changed', await ws.info())
   }
 
   private async deactivate(): Promise<void> {
     if (!this.current) return
-    const { workspace, jobs } = this.current
+    const { workspace, jobs, corpus } = this.current
     this.current = null
     await jobs.close()
+    corpus.close()
     workspace.close()
   }
 }

@@ -2,6 +2,8 @@
 import type { Channel, ChannelOutput, ParsedInput } from '../shared/contract'
 import { AppError } from '../shared/errors'
 import { APP_NAME, APP_VERSION } from './app-version'
+import path from 'node:path'
+import { saveUploadChunk, uploadFolder } from './corpus/uploads'
 import type { Engine } from './engine'
 
 export type Handlers = { [C in Channel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>> }
@@ -41,5 +43,18 @@ export function createHandlers(engine: Engine): Handlers {
     'jobs:pause': async ({ id }) => engine.requireWorkspace().jobs.pause(id),
     'jobs:resume': async ({ id }) => engine.requireWorkspace().jobs.resume(id),
     'jobs:log': async ({ id, tail }) => ({ lines: await engine.requireWorkspace().jobs.log(id, tail) }),
+    'corpus:search': async ({ filter, sort, offset, limit }) => engine.requireWorkspace().corpus.search(filter, sort, offset, limit),
+    'corpus:document': async ({ id }) => engine.requireWorkspace().corpus.document(id),
+    'corpus:similar': async ({ id, limit }) => engine.requireWorkspace().corpus.similar(id, limit),
+    'corpus:stats': async () => engine.requireWorkspace().corpus.stats(),
+    'corpus:upload': async ({ uploadId, path: rel, offset, data }) => {
+      const { workspace } = engine.requireWorkspace()
+      return { bytes: await saveUploadChunk(workspace.folder('uploads'), uploadId, rel, offset, data) }
+    },
+    'corpus:importUpload': async ({ uploadId, source }) => {
+      const { workspace, jobs } = engine.requireWorkspace()
+      const dir = await uploadFolder(workspace.folder('uploads'), uploadId)
+      return jobs.start({ kind: 'corpus-import', paths: [dir], source: source ?? path.basename(dir), maxChars: 2_000_000, nearDupThreshold: 0.8 })
+    },
   }
 }

@@ -1,6 +1,6 @@
 // The preload: exposes one typed function per contract channel and event subscription as window.cptStudio.
 // Runs sandboxed with context isolation; the renderer never sees ipcRenderer itself.
-import { contextBridge, ipcRenderer } from 'electron'
+import { contextBridge, ipcRenderer, webUtils } from 'electron'
 import { CHANNELS, type Envelope, IPC_EVENT_CHANNEL } from '../shared/contract'
 
 type Listener = (payload: unknown) => void
@@ -16,6 +16,7 @@ const api: Record<string, unknown> = {
     listeners.set(event, set)
     return () => set.delete(listener)
   },
+  pathForFile: (file: File) => webUtils.getPathForFile(file),
 }
 for (const channel of CHANNELS) {
   api[channel] = (input: unknown) => ipcRenderer.invoke(channel, input) as Promise<Envelope<unknown>>

@@ -1,6 +1,7 @@
 // The one contract: every request channel and every event, as zod schemas.
 // The Electron IPC binding and the web-mode HTTP binding are both generated from these tables.
 import { z } from 'zod'
+import { CorpusStats, DocDetail, DocFilter, DocSort, DocSummary } from './corpus'
 import { Job, JobInput, JobLogLine } from './jobs'
 import { WorkspaceInfo } from './workspace'
 
@@ -9,6 +10,8 @@ const Empty = z.object({}).strict()
 const JobId = z.string().regex(/^[a-z0-9-]{1,64}$/, 'a job id has only a-z, 0-9 and -')
 const JobRef = z.object({ id: JobId }).strict()
 const FolderPath = z.string().min(1, 'a folder path is required').max(4096)
+const DocId = z.string().regex(/^[0-9a-f]{32}$/, 'a document id is 32 hex characters')
+const UploadId = z.string().regex(/^[a-z0-9-]{8,64}$/, 'an upload id has 8-64 characters a-z, 0-9 and -')
 
 export const Theme = z.enum(['system', 'light', 'dark'])
 export type Theme = z.infer<typeof Theme>
@@ -59,6 +62,40 @@ export const channels = {
     input: z.object({ id: JobId, tail: z.number().int().min(1).max(5000).default(500) }).strict(),
     output: z.object({ lines: z.array(z.string()) }),
   },
+  'corpus:search': {
+    input: z
+      .object({
+        filter: DocFilter.default({}),
+        sort: DocSort.default('imported'),
+        offset: z.number().int().nonnegative().max(10_000_000).default(0),
+        limit: z.number().int().min(1).max(500).default(50),
+      })
+      .strict(),
+    output: z.object({ total: z.number(), capped: z.boolean(), rows: z.array(DocSummary) }),
+  },
+  'corpus:document': { input: z.object({ id: DocId }).strict(), output: DocDetail },
+  'corpus:similar': {
+    input: z.object({ id: DocId, limit: z.number().int().min(1).max(100).default(10) }).strict(),
+    output: z.array(DocSummary),
+  },
+  'corpus:stats': { input: Empty, output: CorpusStats.nullable() },
+  /** Web mode's way to bring dropped files to the server: chunks of one file, base64, in order. */
+  'corpus:upload': {
+    input: z
+      .object({
+        uploadId: UploadId,
+        /** The file's path inside the dropped folder, with / separators. */
+        path: z.string().min(1).max(1024),
+        offset: z.number().int().nonnegative(),
+        data: z.string().max(1_000_000),
+      })
+      .strict(),
+    output: z.object({ bytes: z.number() }),
+  },
+  'corpus:importUpload': {
+    input: z.object({ uploadId: UploadId, source: z.string().min(1).max(200).optional() }).strict(),
+    output: Job,
+  },
 } as const
 
 /** Events the engine pushes to every connected UI. */
@@ -96,6 +133,8 @@ export type Bridge = {
   [C in Channel]: (input: ChannelInput<C>) => Promise<Envelope<ChannelOutput<C>>>
 } & {
   on(event: EventName, listener: (payload: unknown) => void): () => void
+  /** The path on disk of a file dropped onto the window (Electron's webUtils). */
+  pathForFile(file: File): string
 }
 
 /** The envelope both bindings return, so the renderer unwraps errors the same way. */

@@ -1,5 +1,6 @@
 // Job records: what every long piece of work reports, persisted and streamed to the UI.
 import { z } from 'zod'
+import { DocFilter } from './corpus'
 import { ErrorInfo } from './errors'
 
 export const JobStatus = z.enum([
@@ -38,6 +39,26 @@ export const JobInput = z.discriminatedUnion('kind', [
     kind: z.literal('workspace-check'),
     /** Rehash every file even when its size and time are unchanged. */
     deep: z.boolean().default(false),
+  }),
+  z.object({
+    kind: z.literal('corpus-import'),
+    /** Files and folders to import (HTML, JSON/JSONL(.gz/.zst), Parquet, TXT/MD, PDF, WARC, zip). */
+    paths: z.array(z.string().min(1).max(4096)).min(1).max(10_000),
+    /** Source name for every document; defaults to the record's own source or the folder name. */
+    source: z.string().min(1).max(200).optional(),
+    /** JSON field holding the text (default: text, then content, raw_content). */
+    textField: z.string().min(1).max(200).optional(),
+    /** Records longer than this many characters are reported and skipped. */
+    maxChars: z.number().int().positive().default(2_000_000),
+    /** Estimated Jaccard similarity at or above which two documents are near-duplicates (LSH finds candidates from about 0.7). */
+    nearDupThreshold: z.number().min(0.7).max(1).default(0.8),
+  }),
+  z.object({
+    kind: z.literal('corpus-export'),
+    filter: DocFilter.default({}),
+    format: z.enum(['jsonl', 'parquet']).default('jsonl'),
+    /** Output file; by default exports/<job id>.<format> inside the workspace. An existing file is never overwritten. */
+    out: z.string().min(1).max(4096).optional(),
   }),
 ])
 export type JobInput = z.infer<typeof JobInput>

@@ -27,7 +27,7 @@ describe('cpt-studio CLI', () => {
     expect(JSON.parse(init.stdout)).toMatchObject({ path: dir, name: 'Bilingual', tables: [] })
     const info = await cli(['workspace', 'info', dir, '--json'], env)
     const parsed = JSON.parse(info.stdout) as { folders: { name: string }[]; tables: unknown[] }
-    expect(parsed.folders.map((f) => f.name)).toEqual(['models', 'runs', 'shards', 'jobs'])
+    expect(parsed.folders.map((f) => f.name)).toEqual(['models', 'runs', 'shards', 'jobs', 'uploads'])
     expect(parsed.tables).toEqual([])
     expect(existsSync(path.join(dir, 'db'))).toBe(true)
   })

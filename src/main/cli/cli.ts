@@ -8,6 +8,8 @@ import { Engine } from '../engine'
 import { startServer } from '../server/server'
 import { WORKSPACE_FILE, Workspace } from '../workspace/workspace'
 import type { WorkspaceInfo } from '../../shared/workspace'
+import { exportCommand, importCommand, searchCommand, statsCommand } from './corpus-commands'
+import { type Flags, cliEngine, runJob } from './run-job'
 
 const HELP = `cpt-studio ${APP_VERSION}: a workstation for continual pre-training of language models
 
@@ -23,13 +25,21 @@ Usage:
       Run the workspace check job: read every table and verify every data file's checksum.
   cpt-studio jobs --workspace DIR [--json]
       List the workspace's jobs.
+  cpt-studio import PATH... --workspace DIR [--source NAME] [--text-field F] [--json]
+      Import files and folders (HTML, JSON/JSONL(.gz/.zst), Parquet, TXT/MD, PDF, WARC, zip).
+      A second run adds nothing new; an import that was killed resumes where it stopped.
+  cpt-studio search QUERY --workspace DIR [--lang zh] [--source S] [--limit N] [--json]
+      Full-text search in English or Chinese.
+  cpt-studio stats --workspace DIR [--json]
+      Documents, tokens, languages, sources, duplicates and quality failures.
+  cpt-studio export-docs [QUERY] --workspace DIR --out FILE [--format jsonl|parquet] [--lang L] [--source S] [--quality pass|fail]
+      Export the matching documents with their signals and provenance.
 
 Options:
   --json      Print machine-readable JSON on stdout.
   --help, -h  Show this help.  --version  Show the version.
 `
 
-type Flags = Record<string, string | boolean | undefined>
 
 export async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -42,6 +52,13 @@ export async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       json: { type: 'boolean', default: false },
       deep: { type: 'boolean', default: false },
+      source: { type: 'string' },
+      'text-field': { type: 'string' },
+      lang: { type: 'string' },
+      limit: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string' },
+      quality: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -63,6 +80,14 @@ export async function main(argv: string[]): Promise<number> {
       throw new AppError('invalid_input', `Unknown workspace command "${sub ?? ''}": use init, info or check.`)
     case 'jobs':
       return listJobs(flags)
+    case 'import':
+      return importCommand(positionals.slice(1), flags, print)
+    case 'search':
+      return searchCommand(positionals.slice(1).join(' ') || undefined, flags, print)
+    case 'stats':
+      return statsCommand(flags, print)
+    case 'export-docs':
+      return exportCommand(positionals.slice(1).join(' ') || undefined, flags, print)
     default:
       throw new AppError('invalid_input', `Unknown command "${command}". Run cpt-studio --help.`)
   }
@@ -98,31 +123,11 @@ async function workspaceInfo(dir: string, flags: Flags): Promise<number> {
   return print(flags, info, describe(info))
 }
 
-/** A CLI engine has no UI: it neither remembers workspaces in the user's recent list nor picks folders. */
-async function cliEngine(dir: string): Promise<Engine> {
-  const engine = await Engine.create({ host: { kind: 'web' }, rememberWorkspaces: false })
-  await engine.openWorkspace(dir)
-  return engine
-}
-
 async function workspaceCheck(dir: string, flags: Flags): Promise<number> {
-  const engine = await cliEngine(dir)
-  try {
-    const { jobs } = engine.requireWorkspace()
-    if (!flags.json) {
-      engine.events.subscribe((event, payload) => {
-        if (event === 'job:log') process.stderr.write(`${(payload as { line: string }).line}\n`)
-      })
-    }
-    const started = await jobs.start({ kind: 'workspace-check', deep: Boolean(flags.deep) })
-    await jobs.idle()
-    const job = jobs.get(started.id)
-    print(flags, job, `${job.title}: ${job.status}${job.error ? ` (${job.error.message})` : ''}`)
-    const result = job.result as { ok?: boolean } | null
-    return job.status === 'succeeded' && result?.ok ? 0 : 1
-  } finally {
-    await engine.shutdown()
-  }
+  const job = await runJob(dir, { kind: 'workspace-check', deep: Boolean(flags.deep) }, flags, () => false)
+  print(flags, job, `${job.title}: ${job.status}${job.error ? ` (${job.error.message})` : ''}`)
+  const result = job.result as { ok?: boolean } | null
+  return job.status === 'succeeded' && result?.ok ? 0 : 1
 }
 
 async function listJobs(flags: Flags): Promise<number> {

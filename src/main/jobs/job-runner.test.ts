@@ -87,7 +87,7 @@ describe('JobRunner', () => {
     const job = await runner.start({ kind: 'workspace-check', deep: true })
     await runner.idle()
     const result = runner.get(job.id).result as WorkspaceCheckResult
-    expect(result.corrupted).toEqual(['shards/a.bin'])
+    expect(result.corrupted, JSON.stringify(result)).toEqual(['shards/a.bin'])
     expect(result.changed).toEqual(['shards/b.bin'])
     expect(result.missing).toEqual(['shards/c.bin'])
     expect(result.ok).toBe(false)

@@ -15,6 +15,7 @@ export type FromWorker =
 
 /** What a job implementation gets: where to work, how to report, and how to be stopped. */
 export interface JobContext<State> {
+  readonly jobId: string
   readonly workspaceDir: string
   /** Aborted when the user cancels or pauses, or the app shuts down; stop at the next safe point. */
   readonly signal: AbortSignal

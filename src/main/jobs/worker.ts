@@ -22,6 +22,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   }
   const meter = new ProgressMeter((progress) => void send({ type: 'progress', progress }))
   const ctx: JobContext<never> = {
+    jobId: msg.jobId,
     workspaceDir: msg.workspaceDir,
     signal: controller.signal,
     state: (await readJsonIfExists(msg.statePath).catch(() => undefined)) as never,
@@ -32,6 +33,8 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
   try {
     const result = await spec.run(msg.input as never, ctx)
     meter.flush()
+    // Peak memory of this worker, so a user (and the benchmarks) can see what a job needed.
+    await send({ type: 'log', line: `Peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB` })
     await send({ type: 'done', result: result ?? null })
   } catch (err) {
     meter.flush()

@@ -84,7 +84,7 @@ async function runWorkspaceCheck(input: { deep: boolean }, ctx: JobContext<State
   for (const file of files) {
     if (state.files[file.rel]) continue
     const old = before[file.rel]
-    const unchanged = old && old.size === file.size && old.mtimeMs === file.mtimeMs
+    const unchanged = old && sameFileStamp(old, file)
     let sha256: string
     if (unchanged && !input.deep) {
       sha256 = old.sha256
@@ -117,7 +117,7 @@ async function runWorkspaceCheck(input: { deep: boolean }, ctx: JobContext<State
     const old = before[rel]
     if (!old) result.added.push(rel)
     else if (old.sha256 !== entry.sha256) {
-      if (old.size === entry.size && old.mtimeMs === entry.mtimeMs) result.corrupted.push(rel)
+      if (sameFileStamp(old, entry)) result.corrupted.push(rel)
       else result.changed.push(rel)
     }
   }
@@ -133,6 +133,14 @@ async function runWorkspaceCheck(input: { deep: boolean }, ctx: JobContext<State
   return result
 }
 
+/**
+ * Same size and modification time, to the millisecond: tools that copy or restore times keep no more
+ * than that (and round it through floating-point seconds), so a finer difference is no change.
+ */
+function sameFileStamp(a: { size: number; mtimeMs: number }, b: { size: number; mtimeMs: number }): boolean {
+  return a.size === b.size && Math.abs(a.mtimeMs - b.mtimeMs) < 1
+}
+
 async function listFiles(ws: Workspace): Promise<{ rel: string; abs: string; size: number; mtimeMs: number }[]> {
   const out = []
   for (const folder of CHECKED_FOLDERS) {
@@ -142,8 +150,7 @@ async function listFiles(ws: Workspace): Promise<{ rel: string; abs: string; siz
       if (!entry.isFile()) continue
       const abs = path.join(entry.parentPath, entry.name)
       const st = await fs.stat(abs).catch(() => null)
-      // Millisecond precision: copies and restores keep no more, and a finer time would look like a change.
-    if (st) out.push({ rel: path.relative(ws.dir, abs).split(path.sep).join('/'), abs, size: st.size, mtimeMs: Math.floor(st.mtimeMs) })
+      if (st) out.push({ rel: path.relative(ws.dir, abs).split(path.sep).join('/'), abs, size: st.size, mtimeMs: st.mtimeMs })
     }
   }
   return out.sort((a, b) => a.rel.localeCompare(b.rel))

@@ -23,7 +23,7 @@ describe('Workspace', () => {
     const info = await ws.info()
     expect(info.name).toBe('Science CPT')
     expect(info.version).toBe(WORKSPACE_FORMAT_VERSION)
-    expect(info.folders.map((f) => f.name)).toEqual(['models', 'runs', 'shards', 'jobs'])
+    expect(info.folders.map((f) => f.name)).toEqual(['models', 'runs', 'shards', 'jobs', 'uploads'])
     expect(info.tables).toEqual([])
     ws.close()
     const again = await Workspace.open(dir)

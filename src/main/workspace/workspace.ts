@@ -14,7 +14,7 @@ import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-write'
 
 export const WORKSPACE_FILE = 'cpt-studio.json'
 /** Data folders every workspace has, in the order the UI lists them. */
-export const WORKSPACE_FOLDERS = ['models', 'runs', 'shards', 'jobs'] as const
+export const WORKSPACE_FOLDERS = ['models', 'runs', 'shards', 'jobs', 'uploads'] as const
 export const DB_FOLDER = 'db'
 
 export class Workspace {
@@ -39,7 +39,8 @@ export class Workspace {
 
   /** The workspace's LanceDB connection, opened on first use. */
   db(): Promise<lancedb.Connection> {
-    this.connection ??= lancedb.connect(this.dbDir)
+    // Jobs write from worker processes: every read checks for a newer table version (a cheap local check).
+    this.connection ??= lancedb.connect(this.dbDir, { readConsistencyInterval: 0 })
     return this.connection
   }
 

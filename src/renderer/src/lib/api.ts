@@ -25,6 +25,7 @@ function unwrap<T>(env: Envelope<T>): T {
 
 function electronApi(bridge: Bridge): Api {
   const api: Record<string, unknown> = { on: bridge.on }
+  // pathForFile stays on window.cptStudio: it is a desktop-only capability, not a contract channel.
   for (const c of CHANNELS) {
     const call = bridge[c] as (input: unknown) => Promise<Envelope<unknown>>
     api[c] = async (input: unknown) => unwrap(await call(input))

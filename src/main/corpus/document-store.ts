@@ -1,0 +1,318 @@
+// The corpus in LanceDB: adding documents, searching (full text in English and Chinese, filters,
+// vectors), one document with its near-duplicates, statistics, and index maintenance.
+import * as lancedb from '@lancedb/lancedb'
+import type { CorpusStats, DocDetail, DocFilter, DocSort, DocSummary } from '../../shared/corpus'
+import { AppError } from '../../shared/errors'
+import type { Workspace } from '../workspace/workspace'
+import { cjkBigrams, hasCjk } from './cjk-search'
+import { DOCUMENTS_TABLE, type DocumentRow, IMPORTS_TABLE, type ImportRow, documentsSchema, importsSchema } from './document-schema'
+import { EMBEDDING_DIM } from './signals/embedding'
+
+const SUMMARY_COLUMNS = ['id', 'title', 'text', 'url', 'source', 'lang', 'tokens', 'quality_pass', 'dup_status']
+/** Full-text results are counted up to this many; the UI shows "10,000+" past it. */
+export const MAX_TEXT_MATCHES = 10_000
+const SNIPPET_CHARS = 240
+
+type Row = Record<string, unknown>
+
+export class DocumentStore {
+  private constructor(
+    readonly docs: lancedb.Table,
+    readonly imports: lancedb.Table,
+  ) {}
+
+  static async open(ws: Workspace): Promise<DocumentStore> {
+    const db = await ws.db()
+    const names = await db.tableNames()
+    const docs = names.includes(DOCUMENTS_TABLE)
+      ? await db.openTable(DOCUMENTS_TABLE)
+      : await db.createEmptyTable(DOCUMENTS_TABLE, documentsSchema(EMBEDDING_DIM), { existOk: true })
+    const imports = names.includes(IMPORTS_TABLE)
+      ? await db.openTable(IMPORTS_TABLE)
+      : await db.createEmptyTable(IMPORTS_TABLE, importsSchema(), { existOk: true })
+    return new DocumentStore(docs, imports)
+  }
+
+  /** Opens the store only if the workspace has documents; null for a workspace never imported into. */
+  static async openIfExists(ws: Workspace): Promise<DocumentStore | null> {
+    return (await ws.tableNames()).includes(DOCUMENTS_TABLE) ? DocumentStore.open(ws) : null
+  }
+
+  close(): void {
+    this.docs.close()
+    this.imports.close()
+  }
+
+  /** Every stored id (content hashes), so an import skips what is already there without a join per batch. */
+  async ids(): Promise<Set<string>> {
+    const ids = new Set<string>()
+    for await (const batch of this.docs.query().select(['id'])) {
+      const col = batch.getChild('id')!
+      for (let i = 0; i < batch.numRows; i++) ids.add(col.get(i) as string)
+    }
+    return ids
+  }
+
+  async add(rows: DocumentRow[]): Promise<void> {
+    if (rows.length) await this.docs.add(rows as unknown as Record<string, unknown>[])
+  }
+
+  async recordImport(row: ImportRow): Promise<void> {
+    await this.imports.add([row as unknown as Record<string, unknown>])
+  }
+
+  async count(filter: DocFilter = {}): Promise<number> {
+    return this.docs.countRows(whereClause(filter) ?? undefined)
+  }
+
+  /** A page of documents matching the filter, with the number of matches. */
+  async search(filter: DocFilter, sort: DocSort, offset: number, limit: number): Promise<{ total: number; capped: boolean; rows: DocSummary[] }> {
+    const where = whereClause(filter)
+    const text = filter.query?.trim()
+    if (text) {
+      // Full-text results come ranked; other sorts reorder this ranked window.
+      let q = this.docs.query().fullTextSearch(textQuery(text)).select([...SUMMARY_COLUMNS, '_score']).limit(MAX_TEXT_MATCHES)
+      if (where) q = q.where(where)
+      let hits = (await q.toArray()) as Row[]
+      if (hasCjk(text)) hits = hits.filter((h) => confirmsCjk(text, `${h.title ?? ''}\n${h.text as string}`))
+      if (sort === 'tokens-desc' || sort === 'tokens-asc') sortByTokens(hits, sort)
+      return { total: hits.length, capped: hits.length >= MAX_TEXT_MATCHES, rows: hits.slice(offset, offset + limit).map(summary) }
+    }
+    const total = await this.docs.countRows(where ?? undefined)
+    if (sort === 'tokens-desc' || sort === 'tokens-asc') {
+      const ids = await this.sortedIds(where, sort)
+      const page = ids.slice(offset, offset + limit)
+      if (!page.length) return { total, capped: false, rows: [] }
+      const rows = (await this.docs.query().where(`id IN (${page.map(sql).join(',')})`).select(SUMMARY_COLUMNS).toArray()) as Row[]
+      const byId = new Map(rows.map((r) => [r.id as string, r]))
+      return { total, capped: false, rows: page.map((id) => summary(byId.get(id)!)) }
+    }
+    let q = this.docs.query().select(SUMMARY_COLUMNS).offset(offset).limit(limit)
+    if (where) q = q.where(where)
+    return { total, capped: false, rows: ((await q.toArray()) as Row[]).map(summary) }
+  }
+
+  private sortCache: { key: string; version: number; ids: string[] } | null = null
+
+  /** Ids ordered by token count for a filter; cached per table version, so paging is cheap. */
+  private async sortedIds(where: string | null, sort: DocSort): Promise<string[]> {
+    const version = await this.docs.version()
+    const key = `${where}|${sort}`
+    if (this.sortCache?.key === key && this.sortCache.version === version) return this.sortCache.ids
+    const pairs: { id: string; tokens: number }[] = []
+    let q = this.docs.query().select(['id', 'tokens'])
+    if (where) q = q.where(where)
+    for await (const batch of q) {
+      const ids = batch.getChild('id')!
+      const tokens = batch.getChild('tokens')!
+      for (let i = 0; i < batch.numRows; i++) pairs.push({ id: ids.get(i) as string, tokens: tokens.get(i) as number })
+    }
+    pairs.sort((a, b) => (sort === 'tokens-asc' ? a.tokens - b.tokens : b.tokens - a.tokens) || a.id.localeCompare(b.id))
+    this.sortCache = { key, version, ids: pairs.map((p) => p.id) }
+    return this.sortCache.ids
+  }
+
+  async get(id: string): Promise<DocDetail> {
+    const [row] = (await this.docs.query().where(`id = ${sql(id)}`).limit(1).toArray()) as Row[]
+    if (!row) throw new AppError('not_found', `No document with id ${id} in this workspace.`, { id })
+    const cluster = row.dup_cluster as string
+    const near = Number(row.dup_size) > 1
+      ? ((await this.docs.query().where(`dup_cluster = ${sql(cluster)} AND id != ${sql(id)}`).select(SUMMARY_COLUMNS).limit(50).toArray()) as Row[]).map(summary)
+      : []
+    let meta: Record<string, unknown> = {}
+    try {
+      meta = JSON.parse(row.meta as string) as Record<string, unknown>
+    } catch {
+      meta = {}
+    }
+    return {
+      id,
+      title: (row.title as string | null) ?? null,
+      text: row.text as string,
+      url: (row.url as string | null) ?? null,
+      domain: (row.domain as string | null) ?? null,
+      source: row.source as string,
+      lang: row.lang as string,
+      langConfidence: Number(row.lang_conf),
+      chars: Number(row.chars),
+      words: Number(row.words),
+      tokens: Number(row.tokens),
+      qualityPass: Boolean(row.quality_pass),
+      qualityFails: listOf(row.quality_fails),
+      dupStatus: row.dup_status as DocDetail['dupStatus'],
+      dupCluster: cluster,
+      dupSize: Number(row.dup_size),
+      provenance: {
+        file: row.file as string,
+        member: (row.member as string | null) ?? null,
+        line: numOrNull(row.line),
+        record: numOrNull(row.record),
+        offset: numOrNull(row.offset),
+        sourceId: (row.source_id as string | null) ?? null,
+        format: row.format as string,
+        batch: row.batch as string,
+        importedAt: row.imported_at as string,
+      },
+      meta,
+      nearDuplicates: near,
+    }
+  }
+
+  /** Documents nearest to this one by the hashed n-gram embedding (cosine). */
+  async similar(id: string, limit: number): Promise<DocSummary[]> {
+    const [row] = (await this.docs.query().where(`id = ${sql(id)}`).select(['vector']).limit(1).toArray()) as Row[]
+    if (!row) throw new AppError('not_found', `No document with id ${id} in this workspace.`, { id })
+    const vector = Array.from(row.vector as ArrayLike<number>)
+    const hits = (await this.docs.query().nearestTo(vector).distanceType('cosine').where(`id != ${sql(id)}`).select([...SUMMARY_COLUMNS, '_distance']).limit(limit).toArray()) as Row[]
+    return hits.map((h) => ({ ...summary(h), score: 1 - Number(h._distance) }))
+  }
+
+  async stats(tokenCounter: string): Promise<CorpusStats> {
+    const langs = new Map<string, { documents: number; tokens: number }>()
+    const sources = new Map<string, { documents: number; tokens: number }>()
+    const fails = new Map<string, number>()
+    const clusters = new Set<string>()
+    const bounds = histogramBounds()
+    const hist = bounds.map(() => 0)
+    let documents = 0
+    let tokens = 0
+    let pass = 0
+    let near = 0
+    const q = this.docs.query().select(['lang', 'source', 'tokens', 'quality_pass', 'quality_fails', 'dup_status', 'dup_cluster'])
+    for await (const batch of q) {
+      const col = (name: string) => batch.getChild(name)!
+      const [lang, source, tok, qp, qf, ds, dc] = ['lang', 'source', 'tokens', 'quality_pass', 'quality_fails', 'dup_status', 'dup_cluster'].map(col)
+      for (let i = 0; i < batch.numRows; i++) {
+        const t = Number(tok!.get(i))
+        documents++
+        tokens += t
+        bump(langs, lang!.get(i) as string, t)
+        bump(sources, source!.get(i) as string, t)
+        if (qp!.get(i)) pass++
+        for (const rule of listOf(qf!.get(i))) fails.set(rule, (fails.get(rule) ?? 0) + 1)
+        const status = ds!.get(i) as string
+        if (status === 'near-duplicate') near++
+        if (status !== 'unique') clusters.add(dc!.get(i) as string)
+        let b = 0
+        while (b < bounds.length - 1 && t >= bounds[b + 1]!) b++
+        hist[b]!++
+      }
+    }
+    const importRows = (await this.imports.query().select(['exact_duplicates']).toArray()) as Row[]
+    const byCount = (m: Map<string, { documents: number; tokens: number }>) =>
+      [...m].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.tokens - a.tokens || a.key.localeCompare(b.key))
+    return {
+      documents,
+      tokens,
+      tokenCounter,
+      languages: byCount(langs),
+      sources: byCount(sources),
+      qualityPass: pass,
+      qualityFailures: [...fails].map(([rule, n]) => ({ rule, documents: n })).sort((a, b) => b.documents - a.documents || a.rule.localeCompare(b.rule)),
+      nearDuplicates: near,
+      nearDuplicateClusters: clusters.size,
+      exactDuplicatesSkipped: importRows.reduce((s, r) => s + Number(r.exact_duplicates), 0),
+      lengthHistogram: bounds.map((from, i) => ({ from, to: bounds[i + 1] ?? Infinity, documents: hist[i]! })).filter((h, i, all) => h.documents > 0 || (i > 0 && i < all.length - 1)),
+      imports: importRows.length,
+    }
+  }
+
+  /** Brings the full-text and scalar indexes up to date after an import. */
+  async updateIndexes(): Promise<void> {
+    const indices = new Set((await this.docs.listIndices()).map((i) => i.columns.join(',')))
+    // No positions: building them hangs LanceDB 0.31 past a few thousand documents, and later versions
+    // crash optimize() with them. Phrases are checked on the text instead (see search()).
+    for (const column of ['text', 'title']) {
+      if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.fts({ withPosition: false }) })
+    }
+    if (!indices.has('search_cjk')) {
+      await this.docs.createIndex('search_cjk', {
+        config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'whitespace', lowercase: true, stem: false, removeStopWords: false, asciiFolding: false }),
+      })
+    }
+    for (const column of ['id', 'dup_cluster']) if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.btree() })
+    for (const column of ['lang', 'source', 'quality_pass', 'dup_status']) if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.bitmap() })
+    await this.docs.optimize()
+  }
+}
+
+/**
+ * A full-text query: every word must occur in the title or in the text (a title match ranks higher);
+ * Chinese queries match every character bigram in the CJK column (title and text together).
+ */
+export function textQuery(text: string): lancedb.FullTextQuery {
+  if (hasCjk(text)) return new lancedb.MatchQuery(cjkBigrams(text).trim().replace(/\s+/g, ' '), 'search_cjk', { operator: lancedb.Operator.And })
+  return new lancedb.MultiMatchQuery(text, ['title', 'text'], { operator: lancedb.Operator.And, boosts: [2, 1] })
+}
+
+/**
+ * Chinese has no spaces, so bigram matches are confirmed on the text itself: each CJK run of the
+ * query must occur as written (the index has no positions to check the order).
+ */
+export function confirmsCjk(query: string, text: string): boolean {
+  const runs = query.match(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{2,}/g) ?? []
+  return runs.every((r) => text.includes(r))
+}
+
+/** SQL string literal. */
+export function sql(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`
+}
+
+export function whereClause(f: DocFilter): string | null {
+  const parts: string[] = []
+  if (f.lang?.length) parts.push(`lang IN (${f.lang.map(sql).join(',')})`)
+  if (f.source?.length) parts.push(`source IN (${f.source.map(sql).join(',')})`)
+  if (f.quality) parts.push(`quality_pass = ${f.quality === 'pass'}`)
+  if (f.failedRule) parts.push(`array_has(quality_fails, ${sql(f.failedRule)})`)
+  if (f.dup) parts.push(`dup_status = ${sql(f.dup)}`)
+  if (f.minTokens !== undefined) parts.push(`tokens >= ${f.minTokens}`)
+  if (f.maxTokens !== undefined) parts.push(`tokens <= ${f.maxTokens}`)
+  if (f.batch) parts.push(`batch = ${sql(f.batch)}`)
+  return parts.length ? parts.join(' AND ') : null
+}
+
+function summary(r: Row): DocSummary {
+  const text = (r.text as string) ?? ''
+  return {
+    id: r.id as string,
+    title: (r.title as string | null) ?? null,
+    snippet: text.slice(0, SNIPPET_CHARS).replace(/\s+/g, ' ').trim(),
+    url: (r.url as string | null) ?? null,
+    source: r.source as string,
+    lang: r.lang as string,
+    tokens: Number(r.tokens),
+    qualityPass: Boolean(r.quality_pass),
+    dupStatus: r.dup_status as DocSummary['dupStatus'],
+    score: r._score === undefined ? null : Number(r._score),
+  }
+}
+
+function sortByTokens(rows: Row[], sort: DocSort): void {
+  rows.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (Number(a.tokens) - Number(b.tokens)))
+}
+
+function listOf(v: unknown): string[] {
+  if (!v) return []
+  if (Array.isArray(v)) return v as string[]
+  const maybe = v as { toArray?: () => unknown[] }
+  return maybe.toArray ? (maybe.toArray() as string[]) : []
+}
+
+function numOrNull(v: unknown): number | null {
+  return v === null || v === undefined ? null : Number(v)
+}
+
+function bump(m: Map<string, { documents: number; tokens: number }>, key: string, tokens: number): void {
+  const v = m.get(key) ?? { documents: 0, tokens: 0 }
+  v.documents++
+  v.tokens += tokens
+  m.set(key, v)
+}
+
+/** Log-scale token buckets: 0, 16, 32, 64 ... 1M. */
+function histogramBounds(): number[] {
+  const b = [0]
+  for (let x = 16; x <= 1 << 20; x *= 2) b.push(x)
+  return b
+}

@@ -1,0 +1,235 @@
+// The corpus import job: streams every input through the readers, computes each document's signals,
+// writes new documents in batches, then clusters near-duplicates and updates the indexes.
+// Resumable after kill -9: the saved state names the finished files and how many records of the
+// current file are stored; ids are content hashes, so anything re-read is recognised, never duplicated.
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { z } from 'zod'
+import type { JobInput } from '../../shared/jobs'
+import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
+import { Workspace } from '../workspace/workspace'
+import { analyze } from './analyze'
+import type { DocumentRow } from './document-schema'
+import { DocumentStore } from './document-store'
+import { clusterNearDuplicates } from './near-duplicates'
+import { type InputFile, walkInputs } from './readers/inputs'
+import { readInput } from './readers/read-input'
+import type { ImportProblem } from './types'
+
+type ImportInput = Extract<JobInput, { kind: 'corpus-import' }>
+
+const BATCH_ROWS = 500
+const BATCH_CHARS = 8_000_000
+/** Problems kept in the job result; all of them go to jobs/<id>.problems.jsonl. */
+const RESULT_PROBLEMS = 200
+
+const Counts = z.object({
+  files: z.number(),
+  read: z.number(),
+  added: z.number(),
+  alreadyPresent: z.number(),
+  exactDuplicates: z.number(),
+  problems: z.number(),
+  bytes: z.number(),
+})
+type Counts = z.infer<typeof Counts>
+
+const State = z.object({
+  batch: z.string(),
+  startedAt: z.string(),
+  done: z.array(z.string()),
+  current: z.object({ key: z.string(), records: z.number() }).nullable(),
+  counts: Counts,
+  phase: z.enum(['read', 'dedup', 'index']),
+})
+type State = z.infer<typeof State>
+
+export interface ImportResult extends Counts {
+  batch: string
+  nearDuplicates: number
+  nearDuplicateClusters: number
+  problemList: ImportProblem[]
+  problemsFile: string
+  documents: number
+}
+
+export const corpusImport: JobKindSpec<ImportInput, State> = {
+  title: (input) => `Import ${input.paths.length === 1 ? path.basename(input.paths[0]!) : `${input.paths.length} paths`}`,
+  resumable: true,
+  run: runImport,
+}
+
+function inputKey(i: { file: string; member?: string }): string {
+  return i.member ? `${i.file}!${i.member}` : i.file
+}
+
+async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<ImportResult> {
+  const ws = await Workspace.open(ctx.workspaceDir)
+  const store = await DocumentStore.open(ws)
+  const saved = State.safeParse(ctx.state)
+  const state: State = saved.success
+    ? saved.data
+    : { batch: ctx.jobId, startedAt: new Date().toISOString(), done: [], current: null, phase: 'read', counts: { files: 0, read: 0, added: 0, alreadyPresent: 0, exactDuplicates: 0, problems: 0, bytes: 0 } }
+  const problemsFile = path.join(ws.folder('jobs'), `${state.batch}.problems.jsonl`)
+  const problems = await ProblemLog.open(problemsFile)
+  const done = new Set(state.done)
+
+  // First pass: what there is to read, for a byte total (cheap: no file is opened but archives).
+  const inputs: InputFile[] = []
+  for await (const item of walkInputs(input.paths)) {
+    if ('open' in item) inputs.push(item)
+    else await problems.add(item)
+  }
+  const totalBytes = inputs.reduce((s, i) => s + i.size, 0)
+  let doneBytes = inputs.filter((i) => done.has(inputKey(i))).reduce((s, i) => s + i.size, 0)
+  ctx.progress({ done: doneBytes, total: totalBytes, unit: 'bytes', message: `${inputs.length} files to read` })
+  if (saved.success) ctx.log(`Resuming: ${done.size} of ${inputs.length} files done, ${state.counts.added} documents added so far`)
+
+  if (state.phase === 'read') {
+    // Ids stored before this import, and ids this import has added: an exact duplicate of either is skipped.
+    const stored = await store.ids()
+    const added = new Set<string>()
+    for (const file of inputs) {
+      const key = inputKey(file)
+      if (done.has(key)) continue
+      throwIfStopped(ctx.signal)
+      const skip = state.current?.key === key ? state.current.records : 0
+      let records = 0
+      let batch: DocumentRow[] = []
+      let batchChars = 0
+      let fileBytes = 0
+      const flush = async () => {
+        await store.add(batch)
+        state.counts.added += batch.length
+        batch = []
+        batchChars = 0
+        state.current = { key, records }
+        await ctx.saveState(state)
+      }
+      const fallbackSource = defaultSource(input.paths, file.file)
+      for await (const item of readInput(file, { textField: input.textField, maxChars: input.maxChars, signal: ctx.signal }, (n) => {
+        fileBytes += n
+        ctx.progress({ done: doneBytes + Math.min(fileBytes, file.size), message: `Reading ${path.basename(file.member ?? file.file)}` })
+      })) {
+        if (item.type === 'problem') {
+          if (records >= skip) await problems.add(item.problem)
+          continue
+        }
+        records++
+        if (records <= skip) continue
+        state.counts.read++
+        const row = analyze(item.doc, { source: input.source, fallbackSource, batch: state.batch, importedAt: state.startedAt })
+        if (added.has(row.id)) {
+          state.counts.exactDuplicates++
+          continue
+        }
+        if (stored.has(row.id)) {
+          state.counts.alreadyPresent++
+          continue
+        }
+        added.add(row.id)
+        batch.push(row)
+        batchChars += row.text.length
+        if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) await flush()
+      }
+      throwIfStopped(ctx.signal)
+      await flush()
+      doneBytes += file.size
+      state.counts.files++
+      state.counts.bytes += file.size
+      state.done.push(key)
+      done.add(key)
+      state.current = null
+      await ctx.saveState(state)
+    }
+    state.phase = 'dedup'
+    await ctx.saveState(state)
+  }
+  state.counts.problems = problems.count
+
+  ctx.progress({ done: totalBytes, total: totalBytes, message: 'Finding near-duplicates' })
+  const near = await clusterNearDuplicates(store, input.nearDupThreshold, ctx.signal)
+  ctx.log(`Near-duplicates: ${near.nearDuplicates} documents in ${near.clusters} clusters (threshold ${input.nearDupThreshold})`)
+  state.phase = 'index'
+  await ctx.saveState(state)
+  ctx.progress({ done: totalBytes, total: totalBytes, message: 'Updating search indexes' })
+  await store.updateIndexes()
+  const documents = await store.count()
+  await store.recordImport({
+    batch: state.batch,
+    started_at: state.startedAt,
+    finished_at: new Date().toISOString(),
+    paths: JSON.stringify(input.paths),
+    source: input.source ?? '',
+    files: state.counts.files,
+    documents_read: state.counts.read,
+    added: state.counts.added,
+    already_present: state.counts.alreadyPresent,
+    exact_duplicates: state.counts.exactDuplicates,
+    problems: state.counts.problems,
+    bytes: state.counts.bytes,
+  })
+  store.close()
+  const c = state.counts
+  ctx.log(`Read ${c.read} documents from ${c.files} files: ${c.added} added, ${c.alreadyPresent} already in the workspace, ${c.exactDuplicates} exact duplicates, ${c.problems} problems`)
+  ctx.progress({ done: totalBytes, total: totalBytes, message: c.added ? `${c.added} documents added` : 'Nothing new: every document was already in the workspace' })
+  return {
+    ...c,
+    batch: state.batch,
+    nearDuplicates: near.nearDuplicates,
+    nearDuplicateClusters: near.clusters,
+    problemList: problems.first,
+    problemsFile,
+    documents,
+  }
+}
+
+/** The source name when none is given: the first folder or file named in the import, without extension. */
+function defaultSource(paths: string[], file: string): string {
+  const root = paths.find((p) => file === p || file.startsWith(p.endsWith(path.sep) ? p : p + path.sep)) ?? file
+  return path.basename(root).replace(/\.[^.]+$/, '') || 'import'
+}
+
+/** Problems appended to a JSONL file, deduplicated by place, so a resumed import does not repeat them. */
+class ProblemLog {
+  readonly first: ImportProblem[] = []
+  private constructor(
+    private readonly file: string,
+    private readonly seen: Set<string>,
+  ) {
+    this.count = seen.size
+  }
+
+  count: number
+
+  static async open(file: string): Promise<ProblemLog> {
+    const text = await fs.readFile(file, 'utf8').catch(() => '')
+    const seen = new Set<string>()
+    const log = new ProblemLog(file, seen)
+    for (const line of text.split('\n')) {
+      if (!line) continue
+      try {
+        const p = JSON.parse(line) as ImportProblem
+        seen.add(problemKey(p))
+        if (log.first.length < RESULT_PROBLEMS) log.first.push(p)
+      } catch {
+        // a torn last line from a kill: the problem is found again on this run
+      }
+    }
+    log.count = seen.size
+    return log
+  }
+
+  async add(p: ImportProblem): Promise<void> {
+    const key = problemKey(p)
+    if (this.seen.has(key)) return
+    this.seen.add(key)
+    this.count++
+    if (this.first.length < RESULT_PROBLEMS) this.first.push(p)
+    await fs.appendFile(this.file, JSON.stringify(p) + '\n')
+  }
+}
+
+function problemKey(p: ImportProblem): string {
+  return [p.kind, p.file, p.member, p.line, p.record, p.offset].join('|')
+}

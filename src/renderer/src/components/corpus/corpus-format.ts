@@ -1,0 +1,85 @@
+// Number, language and label helpers shared by the corpus components.
+import type { DupStatus } from '../../../../shared/corpus'
+
+const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
+const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+
+/** 1,234 below ten thousand, 12.3K / 4.5M above. */
+export function compact(n: number): string {
+  if (!Number.isFinite(n)) return '–'
+  return Math.abs(n) < 10_000 ? intFmt.format(n) : compactFmt.format(n)
+}
+
+/** A whole number with thousands separators. */
+export function int(n: number): string {
+  return Number.isFinite(n) ? intFmt.format(n) : '–'
+}
+
+/** A share as a percentage with one decimal ("–" when the whole is empty). */
+export function pct(part: number, whole: number): string {
+  if (!(whole > 0)) return '–'
+  const p = (part / whole) * 100
+  return `${p > 0 && p < 0.1 ? '<0.1' : p.toFixed(p >= 99.95 || p === 0 ? 0 : 1)}%`
+}
+
+/** "1 document" / "12 documents". */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${int(n)} ${n === 1 ? word : many}`
+}
+
+/** Token bucket bounds: 16, 512, 1k, 64k, 1M (binary k/M for powers of two). */
+export function tokenBound(n: number): string {
+  if (!Number.isFinite(n)) return '∞'
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)}M`
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024}k`
+  return compact(n)
+}
+
+let names: Intl.DisplayNames | null | undefined
+/** "English" for "en"; the code itself when the runtime does not know it. */
+export function langName(code: string): string {
+  if (names === undefined) {
+    try {
+      names = new Intl.DisplayNames(['en'], { type: 'language' })
+    } catch {
+      names = null
+    }
+  }
+  try {
+    const name = names?.of(code)
+    return name && name !== code ? name : code
+  } catch {
+    return code
+  }
+}
+
+export const DUP_LABEL: Record<DupStatus, string> = {
+  unique: 'Unique',
+  representative: 'Representative',
+  'near-duplicate': 'Near-duplicate',
+}
+
+/** The last segment of a path, for either separator. */
+export function basename(path: string): string {
+  const parts = path.split(/[\\/]/)
+  return parts[parts.length - 1] || path
+}
+
+/** A title for a document without one: the first words of its text. */
+export function fallbackTitle(title: string | null, snippet: string): string {
+  if (title && title.trim()) return title.trim()
+  const text = snippet.replace(/\s+/g, ' ').trim()
+  if (!text) return 'Untitled document'
+  // CJK text has no spaces: cut by characters instead of words.
+  if (/[\u3000-\u9fff\uac00-\ud7af]/.test(text.slice(0, 20))) return text.length > 24 ? `${text.slice(0, 24)}…` : text
+  const words = text.split(' ')
+  return words.length > 10 ? `${words.slice(0, 10).join(' ')}…` : text
+}
+
+/** A round number at or above n, for chart axes: 1, 2, 2.5, 5 × 10^k. */
+export function niceCeil(n: number): number {
+  if (!(n > 0)) return 1
+  const p = 10 ** Math.floor(Math.log10(n))
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= n) return m * p
+  return 10 * p
+}

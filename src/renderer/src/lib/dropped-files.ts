@@ -1,0 +1,47 @@
+// Files from a drop: folders are walked (webkitGetAsEntry), each file keeps its path inside the drop.
+export interface DroppedFile {
+  path: string
+  file: File
+}
+
+export async function droppedFiles(dt: DataTransfer): Promise<DroppedFile[]> {
+  const out: DroppedFile[] = []
+  const entries: FileSystemEntry[] = []
+  const loose: File[] = []
+  for (const item of Array.from(dt.items)) {
+    if (item.kind !== 'file') continue
+    const entry = item.webkitGetAsEntry?.()
+    if (entry) entries.push(entry)
+    else {
+      const f = item.getAsFile()
+      if (f) loose.push(f)
+    }
+  }
+  if (entries.length === 0 && loose.length === 0) loose.push(...Array.from(dt.files))
+  for (const entry of entries) await walk(entry, '', out)
+  for (const f of loose) out.push({ path: f.webkitRelativePath || f.name, file: f })
+  return out
+}
+
+async function walk(entry: FileSystemEntry, prefix: string, out: DroppedFile[]): Promise<void> {
+  const path = prefix ? `${prefix}/${entry.name}` : entry.name
+  if (entry.isFile) {
+    const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject))
+    out.push({ path, file })
+    return
+  }
+  const reader = (entry as FileSystemDirectoryEntry).createReader()
+  // readEntries returns at most ~100 entries a call: read until it returns none.
+  for (;;) {
+    const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject))
+    if (batch.length === 0) break
+    for (const child of batch) await walk(child, path, out)
+  }
+}
+
+/** A name for the import's source: the dropped folder, or the first file's name without extension. */
+export function sourceName(files: DroppedFile[]): string {
+  const first = files[0]?.path ?? 'upload'
+  const top = first.split('/')[0] ?? first
+  return first.includes('/') ? top : top.replace(/\.[^.]+$/, '')
+}

@@ -1,0 +1,86 @@
+// The corpus from the command line on real files: import pages and Dolma JSONL/WARC, re-import adds
+// nothing, search finds English and Chinese phrases, stats agree with the report, export round-trips.
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli } from '../helpers/cli'
+import { HAS_SHARED_DATA, SHARED_DATA } from '../helpers/shared-data'
+import { tempDir } from '../helpers/temp'
+
+interface Report {
+  files: number
+  read: number
+  added: number
+  alreadyPresent: number
+  exactDuplicates: number
+  problems: number
+  documents: number
+  problemList: { kind: string; file: string; reason: string }[]
+}
+
+describe.skipIf(!HAS_SHARED_DATA)('corpus import from the CLI (real data)', () => {
+  const tmp = tempDir()
+  const ws = path.join(tmp.dir, 'ws')
+  const env = { CPT_STUDIO_HOME: path.join(tmp.dir, 'home') }
+  const pages = path.join(SHARED_DATA, 'pages')
+  const dolma = path.join(SHARED_DATA, 'corpus', 'dolma')
+  let first: Report
+
+  beforeAll(async () => {
+    await cli(['workspace', 'init', ws], env)
+    const r = await cli(['import', pages, dolma, '--workspace', ws, '--json'], env)
+    expect(r.code, r.stderr).toBe(0)
+    first = JSON.parse(r.stdout) as Report
+  }, 600_000)
+  afterAll(() => tmp.cleanup())
+
+  it('imports every page and every JSONL/WARC record, with provenance', async () => {
+    expect(first.added).toBeGreaterThan(168 + 20 + 697)
+    expect(first.read).toBe(first.added + first.alreadyPresent + first.exactDuplicates)
+    const r = await cli(['search', 'Bradford Distribution', '--workspace', ws, '--json', '--limit', '3'], env)
+    const hits = JSON.parse(r.stdout) as { rows: { id: string; title: string | null }[] }
+    expect(hits.rows[0]?.title).toMatch(/Bradford/)
+    // The LICENSE file is text and imports; a folder of HTML pages gives one document per page.
+    expect(first.files).toBeGreaterThan(200)
+  })
+
+  it('labels the Chinese pages zh and finds a Chinese phrase', async () => {
+    const r = await cli(['search', 'GNU/Linux 教程', '--workspace', ws, '--json'], env)
+    const hits = JSON.parse(r.stdout) as { total: number; rows: { lang: string; title: string | null }[] }
+    expect(hits.total).toBeGreaterThan(0)
+    expect(hits.rows[0]!.lang).toBe('zh')
+    const zh = JSON.parse((await cli(['search', '函数', '--workspace', ws, '--lang', 'zh', '--json'], env)).stdout) as { total: number }
+    expect(zh.total).toBeGreaterThan(10)
+  })
+
+  it('reports stats that agree with the import', async () => {
+    const stats = JSON.parse((await cli(['stats', '--workspace', ws, '--json'], env)).stdout) as {
+      documents: number
+      tokens: number
+      languages: { key: string; documents: number }[]
+      exactDuplicatesSkipped: number
+    }
+    expect(stats.documents).toBe(first.documents)
+    expect(stats.documents).toBe(first.added)
+    expect(stats.exactDuplicatesSkipped).toBe(first.exactDuplicates)
+    expect(stats.languages.map((l) => l.key)).toEqual(expect.arrayContaining(['en', 'zh']))
+    expect(stats.tokens).toBeGreaterThan(0)
+  })
+
+  it('adds nothing when the same files are imported again, and says so', async () => {
+    const r = await cli(['import', pages, dolma, '--workspace', ws, '--json'], env)
+    const again = JSON.parse(r.stdout) as Report
+    expect(again.added).toBe(0)
+    expect(again.alreadyPresent).toBe(first.read)
+    expect(again.documents).toBe(first.documents)
+  }, 600_000)
+
+  it('exports the Chinese documents to JSONL', async () => {
+    const out = path.join(tmp.dir, 'zh.jsonl')
+    const r = await cli(['export-docs', '--workspace', ws, '--lang', 'zh', '--out', out, '--json'], env)
+    expect(r.code, r.stderr).toBe(0)
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { lang: string; file: string; text: string })
+    expect(lines.length).toBe((JSON.parse(r.stdout) as { documents: number }).documents)
+    expect(lines.every((l) => l.lang === 'zh' && l.file && l.text)).toBe(true)
+  })
+})
