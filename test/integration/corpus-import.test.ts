@@ -75,6 +75,13 @@ describe.skipIf(!HAS_SHARED_DATA)('corpus import from the CLI (real data)', () =
     expect(again.documents).toBe(first.documents)
   }, 600_000)
 
+  it('labels every Chinese HTML page zh, even those full of English function names', async () => {
+    const out = path.join(tmp.dir, 'not-zh.jsonl')
+    await cli(['export-docs', '--workspace', ws, '--lang', 'en,es,fr,de,it,cs,ko,ja', '--out', out], env)
+    const files = readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { file: string }).file)
+    expect(files.filter((f) => /pages\/zh\/.*\.html$/.test(f))).toEqual([])
+  })
+
   it('exports the Chinese documents to JSONL', async () => {
     const out = path.join(tmp.dir, 'zh.jsonl')
     const r = await cli(['export-docs', '--workspace', ws, '--lang', 'zh', '--out', out, '--json'], env)

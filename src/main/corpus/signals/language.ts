@@ -18,6 +18,14 @@ export const LANGUAGE_SAMPLE_CHARS = 2000
  * which script is the majority: 3, as in UTF-8 bytes; about one Chinese word per English word.
  */
 const CJK_WEIGHT = 3
+/**
+ * Chinese or Japanese documentation is full of Latin code, formulas and names, yet its prose is CJK:
+ * at least this many Han/kana characters, and at least one per MIXED_LATIN_PER_CJK Latin letters,
+ * make a document CJK whatever the letter count. (The LibreOffice help pages run 0.15-0.33 Han per
+ * Latin letter; an English page quoting Chinese names stays far below 0.1.)
+ */
+const MIXED_MIN_CJK = 100
+const MIXED_LATIN_PER_CJK = 10
 /** Kana as a share of Han+kana above which CJK text is Japanese (Chinese text has none). */
 const KANA_SHARE_JA = 0.1
 
@@ -93,7 +101,8 @@ export function detectLanguage(text: string): LanguageGuess {
   const hangul = scan.hangul * CJK_WEIGHT
   const total = spaced + hanKana + hangul
   if (total === 0) return { lang: 'und', confidence: 0 }
-  if (hanKana >= spaced && hanKana >= hangul) {
+  const cjkProse = scan.han + scan.kana >= MIXED_MIN_CJK && (scan.han + scan.kana) * MIXED_LATIN_PER_CJK >= spaced
+  if ((hanKana >= spaced || cjkProse) && hanKana >= hangul) {
     const lang = scan.kana > (scan.han + scan.kana) * KANA_SHARE_JA ? 'ja' : 'zh'
     return { lang, confidence: hanKana / total }
   }
