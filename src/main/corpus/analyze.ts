@@ -1,20 +1,20 @@
 // One document's row: its content id and every curation signal, computed once at import.
 import { cjkBigrams, hasCjk } from './cjk-search'
 import type { DocumentRow } from './document-schema'
-import { fmix32, hashCombine } from './signals/chars'
 import { contentHash } from './signals/content-hash'
 import { embed } from './signals/embedding'
 import { detectLanguage } from './signals/language'
-import { bandsForThreshold, minhash } from './signals/minhash'
+import { LSH_RECALL_WEIGHTS, bandHashes, bandsForThreshold, minhash } from './signals/minhash'
 import { assessQuality } from './signals/quality'
 import { textStats } from './signals/text-stats'
 import type { RawDocument } from './types'
 
 /**
- * The LSH layout every stored document uses. It is fixed (tuned for similarity 0.8) so that documents
- * from different imports stay comparable; an import's threshold only changes how candidates are verified.
+ * The LSH layout every stored document uses. It is fixed (tuned for recall at similarity 0.8) so that
+ * documents from different imports stay comparable; an import's threshold only changes how candidates
+ * are verified.
  */
-export const LSH_LAYOUT = bandsForThreshold(0.8, 128)
+export const LSH_LAYOUT = bandsForThreshold(0.8, 128, LSH_RECALL_WEIGHTS)
 
 /** How token counts are made until the workspace tokenizer lands: ~4 characters a token, one per CJK character. */
 export const TOKEN_COUNTER_NAME = 'estimate'
@@ -70,17 +70,6 @@ export function analyze(doc: RawDocument, ctx: AnalyzeContext): DocumentRow {
     vector: embed(text),
     meta: JSON.stringify(doc.meta ?? {}),
   }
-}
-
-/** One 32-bit hash per band of the signature: documents sharing one are near-duplicate candidates. */
-export function bandHashes(signature: Uint32Array, bands: number, rows: number): Int32Array {
-  const out = new Int32Array(bands)
-  for (let b = 0; b < bands; b++) {
-    let h = 0x2545f491 ^ b
-    for (let r = 0; r < rows; r++) h = hashCombine(h, signature[b * rows + r]!)
-    out[b] = fmix32(h) | 0
-  }
-  return out
 }
 
 function estimateTokens(text: string, chars: number, cjkRatio: number): number {

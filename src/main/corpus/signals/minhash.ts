@@ -2,14 +2,7 @@
 import { fmix32, hashCombine } from './chars'
 import { scanText } from './scan'
 
-export {
-  NearDuplicateIndex,
-  bandKeys,
-  bandsForThreshold,
-  estimateJaccard,
-  type BandWeights,
-  type NearDuplicateIndexOptions,
-} from './lsh'
+export { LSH_RECALL_WEIGHTS, bandHashes, bandsForThreshold, estimateJaccard, type BandWeights } from './lsh'
 
 export interface MinHashOptions {
   /** Number of hash functions, i.e. the signature length. Default 128. */
