@@ -54,7 +54,7 @@ export interface ImportResult extends Counts {
 }
 
 export const corpusImport: JobKindSpec<ImportInput, State> = {
-  title: (input) => `Import ${input.paths.length === 1 ? path.basename(input.paths[0]!) : `${input.paths.length} paths`}`,
+  title: (input) => `Import ${input.source ?? (input.paths.length === 1 ? path.basename(input.paths[0]!) : `${input.paths.length} paths`)}`,
   resumable: true,
   run: runImport,
 }

@@ -39,9 +39,10 @@ async function walk(entry: FileSystemEntry, prefix: string, out: DroppedFile[]):
   }
 }
 
-/** A name for the import's source: the dropped folder, or the first file's name without extension. */
+/** A name for the import's source: the one dropped folder or file, else "upload-<date>". */
 export function sourceName(files: DroppedFile[]): string {
-  const first = files[0]?.path ?? 'upload'
-  const top = first.split('/')[0] ?? first
-  return first.includes('/') ? top : top.replace(/\.[^.]+$/, '')
+  const tops = new Set(files.map((f) => f.path.split('/')[0]!))
+  const [only] = tops
+  if (tops.size === 1 && only) return files[0]!.path.includes('/') ? only : only.replace(/\.[^.]+$/, '')
+  return `upload-${new Date().toISOString().slice(0, 10)}`
 }
