@@ -1,0 +1,97 @@
+// `npm run bench:corpus`: import throughput (JSONL and HTML, every signal on), peak memory while
+// importing a multi-gigabyte JSONL, and search latency (full text, filters, vectors) at two corpus sizes.
+// BENCH_DOCS (default 1,000,000) sets the size; BENCH_DIR where the corpus and workspaces go.
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { it } from 'vitest'
+import { DocumentStore } from '../src/main/corpus/document-store'
+import { Workspace } from '../src/main/workspace/workspace'
+import { BIN } from '../test/helpers/cli'
+import { SHARED_DATA } from '../test/helpers/shared-data'
+import { writeSyntheticCorpus } from './synthetic-corpus'
+
+const DOCS = Number(process.env.BENCH_DOCS ?? 1_000_000)
+const FIRST = Math.min(100_000, Math.floor(DOCS / 10))
+const DIR = process.env.BENCH_DIR ?? path.join(os.tmpdir(), 'cpt-bench')
+const env = { ...process.env, CPT_STUDIO_HOME: path.join(DIR, 'home') }
+
+function cli(args: string[]): unknown {
+  return JSON.parse(execFileSync(process.execPath, [BIN, ...args, '--json'], { env, maxBuffer: 1 << 28 }).toString())
+}
+
+/** Imports and reports throughput and the worker's peak memory (from the job's log). */
+function timedImport(ws: string, paths: string[]): { seconds: number; mb: number; docs: number; mbPerS: number; docsPerS: number; peakMB: number } {
+  const bytes = paths.reduce((s, p) => s + sizeOf(p), 0)
+  const t0 = performance.now()
+  const r = cli(['import', ...paths, '--workspace', ws]) as { read: number; job: string }
+  const seconds = (performance.now() - t0) / 1000
+  const log = readFileSync(path.join(ws, 'jobs', `${r.job}.log`), 'utf8')
+  const peakMB = Number(/Peak memory: (\d+) MB/.exec(log)?.[1] ?? NaN)
+  return { seconds, mb: bytes / 1e6, docs: r.read, mbPerS: bytes / 1e6 / seconds, docsPerS: r.read / seconds, peakMB }
+}
+
+function sizeOf(p: string): number {
+  const st = statSync(p)
+  if (!st.isDirectory()) return st.size
+  return readdirSync(p, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((s, e) => s + statSync(path.join(e.parentPath, e.name)).size, 0)
+}
+
+async function latencies(ws: string): Promise<Record<string, { p50: number; p95: number; n: number }>> {
+  const workspace = await Workspace.open(ws)
+  const store = await DocumentStore.open(workspace)
+  const en = ['model training', 'energy', 'university students', 'water quality', 'history of the city', 'software update', 'health care', 'market price']
+  const zh = ['明月', '故乡', '人生', '朋友', '天下', '春风', '君子', '自然']
+  const ids = (await store.search({}, 'imported', 0, 50)).rows.map((r) => r.id)
+  const cases: Record<string, (i: number) => Promise<unknown>> = {
+    'full text (English)': (i) => store.search({ query: en[i % en.length] }, 'relevance', 0, 50),
+    'full text (Chinese)': (i) => store.search({ query: zh[i % zh.length] }, 'relevance', 0, 50),
+    'filters (lang + quality + tokens), page 1': () => store.search({ lang: ['zh'], quality: 'pass', minTokens: 100, maxTokens: 5000 }, 'imported', 0, 50),
+    'filters, deep page (offset 50,000)': () => store.search({ lang: ['en'] }, 'imported', 50_000, 50),
+    'full text + filter': (i) => store.search({ query: en[i % en.length], quality: 'pass' }, 'relevance', 0, 50),
+    'vector (more like this)': (i) => store.similar(ids[i % ids.length]!, 10),
+  }
+  const out: Record<string, { p50: number; p95: number; n: number }> = {}
+  for (const [name, run] of Object.entries(cases)) {
+    await run(0) // warm the caches and indexes once
+    const times: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const t0 = performance.now()
+      await run(i)
+      times.push(performance.now() - t0)
+    }
+    times.sort((a, b) => a - b)
+    out[name] = { p50: times[Math.floor(times.length * 0.5)]!, p95: times[Math.floor(times.length * 0.95)]!, n: times.length }
+  }
+  store.close()
+  workspace.close()
+  return out
+}
+
+it('benchmarks the corpus pipeline', async () => {
+  mkdirSync(DIR, { recursive: true })
+  const first = path.join(DIR, `corpus-first-${FIRST}.jsonl`)
+  const rest = path.join(DIR, `corpus-rest-${DOCS - FIRST}.jsonl`)
+  if (!existsSync(first)) await writeSyntheticCorpus(first, FIRST, { sharedData: SHARED_DATA, seed: 1 })
+  if (!existsSync(rest)) await writeSyntheticCorpus(rest, DOCS - FIRST, { sharedData: SHARED_DATA, seed: 2, start: FIRST })
+  const ws = path.join(DIR, 'ws')
+  rmSync(ws, { recursive: true, force: true })
+  cli(['workspace', 'init', ws])
+
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, docs: DOCS }
+  results.importFirst = timedImport(ws, [first])
+  results.latencySmall = { docs: FIRST, ...(await latencies(ws)) }
+  results.importRest = timedImport(ws, [rest])
+  results.latencyLarge = { docs: DOCS, ...(await latencies(ws)) }
+  if (existsSync(path.join(SHARED_DATA, 'pages'))) {
+    const html = path.join(DIR, 'ws-html')
+    rmSync(html, { recursive: true, force: true })
+    cli(['workspace', 'init', html])
+    results.importHtml = timedImport(html, [path.join(SHARED_DATA, 'pages')])
+  }
+  const out = path.join(__dirname, 'results', `corpus-${new Date().toISOString().slice(0, 10)}-${DOCS}.json`)
+  mkdirSync(path.dirname(out), { recursive: true })
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
+  console.log(JSON.stringify(results, null, 2))
+}, 6 * 3600_000)
