@@ -1,5 +1,6 @@
 // The corpus in LanceDB: adding documents, searching (full text in English and Chinese, filters,
 // vectors), one document with its near-duplicates, statistics, and index maintenance.
+import '../util/lancedb-threads'
 import * as lancedb from '@lancedb/lancedb'
 import type { CorpusStats, DocDetail, DocFilter, DocSort, DocSummary } from '../../shared/corpus'
 import { AppError } from '../../shared/errors'
@@ -8,7 +9,18 @@ import { cjkBigrams, hasCjk } from './cjk-search'
 import { DOCUMENTS_TABLE, type DocumentRow, IMPORTS_TABLE, type ImportRow, documentsSchema, importsSchema } from './document-schema'
 import { EMBEDDING_DIM } from './signals/embedding'
 
-const SUMMARY_COLUMNS = ['id', 'title', 'text', 'url', 'source', 'lang', 'tokens', 'quality_pass', 'dup_status']
+/** What a list row needs; the snippet is cut by LanceDB so a page never reads whole documents. */
+const SUMMARY_SELECT: Record<string, string> = {
+  id: 'id',
+  title: 'title',
+  snippet: 'left(text, 300)',
+  url: 'url',
+  source: 'source',
+  lang: 'lang',
+  tokens: 'tokens',
+  quality_pass: 'quality_pass',
+  dup_status: 'dup_status',
+}
 /** Full-text results are counted up to this many; the UI shows "10,000+" past it. */
 export const MAX_TEXT_MATCHES = 10_000
 const SNIPPET_CHARS = 240
@@ -71,26 +83,36 @@ export class DocumentStore {
     const where = whereClause(filter)
     const text = filter.query?.trim()
     if (text) {
-      // Full-text results come ranked; other sorts reorder this ranked window.
-      let q = this.docs.query().fullTextSearch(textQuery(text)).select([...SUMMARY_COLUMNS, '_score']).limit(MAX_TEXT_MATCHES)
-      if (where) q = q.where(where)
-      let hits = (await q.toArray()) as Row[]
-      if (hasCjk(text)) hits = hits.filter((h) => confirmsCjk(text, `${h.title ?? ''}\n${h.text as string}`))
+      // Ranked ids first (cheap columns only), then the page's rows.
+      const hits = (await this.textMatches(text, where).select({ id: 'id', tokens: 'tokens', _score: '_score' }).limit(MAX_TEXT_MATCHES).toArray()) as Row[]
       if (sort === 'tokens-desc' || sort === 'tokens-asc') sortByTokens(hits, sort)
-      return { total: hits.length, capped: hits.length >= MAX_TEXT_MATCHES, rows: hits.slice(offset, offset + limit).map(summary) }
+      const page = hits.slice(offset, offset + limit)
+      const rows = await this.rowsById(page.map((h) => h.id as string))
+      return { total: hits.length, capped: hits.length >= MAX_TEXT_MATCHES, rows: page.map((h, i) => ({ ...rows[i]!, score: Number(h._score) })) }
     }
     const total = await this.docs.countRows(where ?? undefined)
     if (sort === 'tokens-desc' || sort === 'tokens-asc') {
       const ids = await this.sortedIds(where, sort)
-      const page = ids.slice(offset, offset + limit)
-      if (!page.length) return { total, capped: false, rows: [] }
-      const rows = (await this.docs.query().where(`id IN (${page.map(sql).join(',')})`).select(SUMMARY_COLUMNS).toArray()) as Row[]
-      const byId = new Map(rows.map((r) => [r.id as string, r]))
-      return { total, capped: false, rows: page.map((id) => summary(byId.get(id)!)) }
+      return { total, capped: false, rows: await this.rowsById(ids.slice(offset, offset + limit)) }
     }
-    let q = this.docs.query().select(SUMMARY_COLUMNS).offset(offset).limit(limit)
+    let q = this.docs.query().select(SUMMARY_SELECT).offset(offset).limit(limit)
     if (where) q = q.where(where)
     return { total, capped: false, rows: ((await q.toArray()) as Row[]).map(summary) }
+  }
+
+  /** A full-text query with the filters; Chinese words are confirmed on the text (the index has no positions). */
+  textMatches(text: string, where: string | null): lancedb.Query {
+    const clauses = [where, cjkConfirmClause(text)].filter(Boolean)
+    const q = this.docs.query().fullTextSearch(textQuery(text))
+    return clauses.length ? q.where(clauses.join(' AND ')) : q
+  }
+
+  /** Summaries of these documents, in this order. */
+  private async rowsById(ids: string[]): Promise<DocSummary[]> {
+    if (!ids.length) return []
+    const rows = (await this.docs.query().where(`id IN (${ids.map(sql).join(',')})`).select(SUMMARY_SELECT).limit(ids.length).toArray()) as Row[]
+    const byId = new Map(rows.map((r) => [r.id as string, summary(r)]))
+    return ids.map((id) => byId.get(id)!).filter(Boolean)
   }
 
   private sortCache: { key: string; version: number; ids: string[] } | null = null
@@ -118,7 +140,7 @@ export class DocumentStore {
     if (!row) throw new AppError('not_found', `No document with id ${id} in this workspace.`, { id })
     const cluster = row.dup_cluster as string
     const near = Number(row.dup_size) > 1
-      ? ((await this.docs.query().where(`dup_cluster = ${sql(cluster)} AND id != ${sql(id)}`).select(SUMMARY_COLUMNS).limit(50).toArray()) as Row[]).map(summary)
+      ? ((await this.docs.query().where(`dup_cluster = ${sql(cluster)} AND id != ${sql(id)}`).select(SUMMARY_SELECT).limit(50).toArray()) as Row[]).map(summary)
       : []
     let meta: Record<string, unknown> = {}
     try {
@@ -164,7 +186,7 @@ export class DocumentStore {
     const [row] = (await this.docs.query().where(`id = ${sql(id)}`).select(['vector']).limit(1).toArray()) as Row[]
     if (!row) throw new AppError('not_found', `No document with id ${id} in this workspace.`, { id })
     const vector = Array.from(row.vector as ArrayLike<number>)
-    const hits = (await this.docs.query().nearestTo(vector).distanceType('cosine').where(`id != ${sql(id)}`).select([...SUMMARY_COLUMNS, '_distance']).limit(limit).toArray()) as Row[]
+    const hits = (await this.docs.query().nearestTo(vector).distanceType('cosine').where(`id != ${sql(id)}`).select({ ...SUMMARY_SELECT, _distance: '_distance' }).limit(limit).toArray()) as Row[]
     return hits.map((h) => ({ ...summary(h), score: 1 - Number(h._distance) }))
   }
 
@@ -252,12 +274,13 @@ export function textQuery(text: string): lancedb.FullTextQuery {
 }
 
 /**
- * Chinese has no spaces, so bigram matches are confirmed on the text itself: each CJK run of the
- * query must occur as written (the index has no positions to check the order).
+ * Chinese has no spaces, so bigram matches are confirmed on the text: each CJK run of the query must
+ * occur as written in the title or the text (the index has no positions to check the bigrams' order).
  */
-export function confirmsCjk(query: string, text: string): boolean {
+function cjkConfirmClause(query: string): string | null {
   const runs = query.match(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{2,}/g) ?? []
-  return runs.every((r) => text.includes(r))
+  if (!runs.length) return null
+  return runs.map((r) => `(text LIKE ${sql(`%${r}%`)} OR title LIKE ${sql(`%${r}%`)})`).join(' AND ')
 }
 
 /** SQL string literal. */
@@ -279,11 +302,10 @@ export function whereClause(f: DocFilter): string | null {
 }
 
 function summary(r: Row): DocSummary {
-  const text = (r.text as string) ?? ''
   return {
     id: r.id as string,
     title: (r.title as string | null) ?? null,
-    snippet: text.slice(0, SNIPPET_CHARS).replace(/\s+/g, ' ').trim(),
+    snippet: ((r.snippet as string) ?? '').slice(0, SNIPPET_CHARS).replace(/\s+/g, ' ').trim(),
     url: (r.url as string | null) ?? null,
     source: r.source as string,
     lang: r.lang as string,
@@ -295,6 +317,7 @@ function summary(r: Row): DocSummary {
 }
 
 function sortByTokens(rows: Row[], sort: DocSort): void {
+  // Stable: equal counts keep their relevance order.
   rows.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (Number(a.tokens) - Number(b.tokens)))
 }
 

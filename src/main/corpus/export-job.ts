@@ -7,7 +7,7 @@ import type { JobInput } from '../../shared/jobs'
 import { AppError } from '../../shared/errors'
 import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
-import { DocumentStore, MAX_TEXT_MATCHES, confirmsCjk, textQuery, whereClause } from './document-store'
+import { DocumentStore, MAX_TEXT_MATCHES, whereClause } from './document-store'
 
 type ExportInput = Extract<JobInput, { kind: 'corpus-export' }>
 
@@ -59,9 +59,8 @@ async function* matchingRows(store: DocumentStore, input: ExportInput): AsyncGen
   const text = input.filter.query?.trim()
   if (text) {
     // Full-text matches: the same ranked set the browser shows (up to MAX_TEXT_MATCHES).
-    let q = store.docs.query().fullTextSearch(textQuery(text)).select([...COLUMNS]).limit(MAX_TEXT_MATCHES)
-    if (where) q = q.where(where)
-    for (const r of (await q.toArray()) as ExportRow[]) if (confirmsCjk(text, `${r.title ?? ''}\n${r.text as string}`)) yield plain(r)
+    const q = store.textMatches(text, where).select([...COLUMNS]).limit(MAX_TEXT_MATCHES)
+    for (const r of (await q.toArray()) as ExportRow[]) yield plain(r)
     return
   }
   let q = store.docs.query().select([...COLUMNS])
