@@ -86,6 +86,7 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   if (saved.success) ctx.log(`Resuming: ${done.size} of ${inputs.length} files done, ${state.counts.added} documents added so far`)
 
   if (state.phase === 'read') {
+    const t0 = performance.now()
     // Ids stored before this import, and ids this import has added: an exact duplicate of either is skipped.
     const stored = await store.ids()
     const added = new Set<string>()
@@ -98,13 +99,20 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
       let batch: DocumentRow[] = []
       let batchChars = 0
       let fileBytes = 0
+      // One write in flight while the next batch is analysed: LanceDB writes on its own threads, so the
+      // import keeps both cores busy. The state names a batch only once its write has finished.
+      let writing: Promise<void> = Promise.resolve()
       const flush = async () => {
-        await store.add(batch)
-        state.counts.added += batch.length
+        await writing
+        const rows = batch
+        const upTo = records
         batch = []
         batchChars = 0
-        state.current = { key, records }
-        await ctx.saveState(state)
+        writing = store.add(rows).then(async () => {
+          state.counts.added += rows.length
+          state.current = { key, records: upTo }
+          await ctx.saveState(state)
+        })
       }
       const fallbackSource = defaultSource(input.paths, file.file)
       for await (const item of readInput(file, { textField: input.textField, maxChars: input.maxChars, signal: ctx.signal }, (n) => {
@@ -132,8 +140,9 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
         batchChars += row.text.length
         if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) await flush()
       }
-      throwIfStopped(ctx.signal)
       await flush()
+      await writing
+      throwIfStopped(ctx.signal)
       doneBytes += file.size
       state.counts.files++
       state.counts.bytes += file.size
@@ -144,16 +153,20 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
     }
     state.phase = 'dedup'
     await ctx.saveState(state)
+    ctx.log(`Read and stored ${state.counts.added} new documents (${seconds(t0)})`)
   }
   state.counts.problems = problems.count
 
   ctx.progress({ done: totalBytes, total: totalBytes, message: 'Finding near-duplicates' })
+  let t0 = performance.now()
   const near = await clusterNearDuplicates(store, input.nearDupThreshold, ctx.signal)
-  ctx.log(`Near-duplicates: ${near.nearDuplicates} documents in ${near.clusters} clusters (threshold ${input.nearDupThreshold})`)
+  ctx.log(`Near-duplicates: ${near.nearDuplicates} documents in ${near.clusters} clusters (threshold ${input.nearDupThreshold}, ${seconds(t0)})`)
   state.phase = 'index'
   await ctx.saveState(state)
   ctx.progress({ done: totalBytes, total: totalBytes, message: 'Updating search indexes' })
+  t0 = performance.now()
   await store.updateIndexes()
+  ctx.log(`Search indexes updated (${seconds(t0)})`)
   const documents = await store.count()
   await store.recordImport({
     batch: state.batch,
@@ -228,6 +241,10 @@ class ProblemLog {
     if (this.first.length < RESULT_PROBLEMS) this.first.push(p)
     await fs.appendFile(this.file, JSON.stringify(p) + '\n')
   }
+}
+
+function seconds(since: number): string {
+  return `${((performance.now() - since) / 1000).toFixed(1)} s`
 }
 
 function problemKey(p: ImportProblem): string {
