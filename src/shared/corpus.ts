@@ -92,3 +92,17 @@ export const CorpusStats = z.object({
   imports: z.number(),
 })
 export type CorpusStats = z.infer<typeof CorpusStats>
+
+export type ProblemKind = 'unreadable' | 'decode' | 'bad-record' | 'unsupported' | 'oversize' | 'empty' | 'unsafe-path'
+
+/** An input an import could not use, with its place (file, archive member, line, record, offset). */
+export interface ImportProblem {
+  kind: ProblemKind
+  file: string
+  member?: string
+  line?: number
+  record?: number
+  offset?: number
+  /** What went wrong and, where it helps, what to do. */
+  reason: string
+}

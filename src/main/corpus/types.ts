@@ -31,18 +31,8 @@ export interface RawDocument {
   meta?: Record<string, unknown>
 }
 
-export type ProblemKind = 'unreadable' | 'decode' | 'bad-record' | 'unsupported' | 'oversize' | 'empty' | 'unsafe-path'
-
-export interface ImportProblem {
-  kind: ProblemKind
-  file: string
-  member?: string
-  line?: number
-  record?: number
-  offset?: number
-  /** What went wrong and, where it helps, what to do. */
-  reason: string
-}
+export type { ImportProblem, ProblemKind } from '../../shared/corpus'
+import type { ImportProblem } from '../../shared/corpus'
 
 export type ReadItem = { type: 'doc'; doc: RawDocument } | { type: 'problem'; problem: ImportProblem }
 

@@ -1,25 +1,18 @@
 // Reader tests on inputs made in a temp folder: Parquet, PDF, zip, zstd, legacy charsets, scripts and math in HTML.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parquetWriteBuffer } from 'hyparquet-writer'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { htmlToDocument } from './html'
 import { walkInputs } from './inputs'
 import { readInput } from './read-input'
-import { collect, makePdf, makeZip, zstdRawFrame } from './test-helpers'
+import { tempDir } from '../../../../test/helpers/temp'
+import { collect, jsonl, makePdf, makeZip, zstdRawFrame } from './test-helpers'
 
-let dir: string
+const tmp = tempDir('cpt-readers-')
+const dir = tmp.dir
 const at = (name: string): string => path.join(dir, name)
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cpt-readers-'))
-})
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const jsonl = (records: unknown[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n'
+afterAll(() => tmp.cleanup())
 
 describe('generated inputs', () => {
   it('reads Parquet row groups with the text column, ids and urls', async () => {

@@ -1,24 +1,17 @@
 // Reader tests on broken and odd inputs made in a temp folder: each problem's kind, file and place, and abort.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { walkInputs } from './inputs'
 import { readInput } from './read-input'
-import { collect } from './test-helpers'
+import { tempDir } from '../../../../test/helpers/temp'
+import { collect, jsonl } from './test-helpers'
 
-let dir: string
+const tmp = tempDir('cpt-readers-')
+const dir = tmp.dir
 const at = (name: string): string => path.join(dir, name)
-
-beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'cpt-readers-'))
-})
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const jsonl = (records: unknown[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n'
+afterAll(() => tmp.cleanup())
 
 describe('problems and edge cases', () => {
   it('reports each bad JSONL line by kind and line, and keeps U+2028 inside a record', async () => {

@@ -10,6 +10,9 @@ import { readInput } from './read-input'
 export const DATA = path.resolve(__dirname, '../../../../../shared/data')
 export const HAVE_DATA = existsSync(DATA)
 
+/** Records as JSONL text. */
+export const jsonl = (records: unknown[]): string => records.map((r) => JSON.stringify(r)).join('\n') + '\n'
+
 export interface Collected {
   docs: RawDocument[]
   problems: ImportProblem[]
