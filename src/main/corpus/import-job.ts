@@ -117,7 +117,11 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
       const fallbackSource = defaultSource(input.paths, file.file)
       for await (const item of readInput(file, { textField: input.textField, maxChars: input.maxChars, signal: ctx.signal }, (n) => {
         fileBytes += n
-        ctx.progress({ done: doneBytes + Math.min(fileBytes, file.size), message: `Reading ${path.basename(file.member ?? file.file)}` })
+        const c = state.counts
+        ctx.progress({
+          done: doneBytes + Math.min(fileBytes, file.size),
+          message: `File ${done.size + 1} of ${inputs.length}: ${path.basename(file.member ?? file.file)} · ${c.read.toLocaleString('en-US')} documents read, ${c.added.toLocaleString('en-US')} added`,
+        })
       })) {
         if (item.type === 'problem') {
           if (records >= skip) await problems.add(item.problem)

@@ -6,7 +6,7 @@ import { AppError } from '../../shared/errors'
 
 export const UPLOADS_FOLDER = 'uploads'
 
-/** The upload's path inside its folder, refusing absolute paths, `..`, and control characters. */
+/** The upload's path inside its folder (leading slashes are dropped), refusing `..`, drive letters and control characters. */
 export function safeUploadPath(root: string, rel: string): string {
   const parts = rel.split(/[\\/]+/).filter((p) => p !== '' && p !== '.')
   const control = (p: string) => [...p].some((ch) => ch.charCodeAt(0) < 0x20)
