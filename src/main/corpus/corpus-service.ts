@@ -6,6 +6,8 @@ import { TOKEN_COUNTER_NAME } from './analyze'
 
 export class CorpusService {
   private store: DocumentStore | null = null
+  /** Statistics scan every row: computed once per table version. */
+  private statsCache: { version: number; stats: CorpusStats } | null = null
 
   constructor(private readonly ws: Workspace) {}
 
@@ -30,7 +32,10 @@ export class CorpusService {
 
   async stats(): Promise<CorpusStats | null> {
     const store = await this.open()
-    return store ? store.stats(TOKEN_COUNTER_NAME) : null
+    if (!store) return null
+    const version = await store.docs.version()
+    if (this.statsCache?.version !== version) this.statsCache = { version, stats: await store.stats(TOKEN_COUNTER_NAME) }
+    return this.statsCache.stats
   }
 
   close(): void {
