@@ -80,18 +80,22 @@ it('benchmarks the corpus pipeline', async () => {
   cli(['workspace', 'init', ws])
 
   const results: Record<string, unknown> = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, docs: DOCS }
-  results.importFirst = timedImport(ws, [first])
-  results.latencySmall = { docs: FIRST, ...(await latencies(ws)) }
-  results.importRest = timedImport(ws, [rest])
-  results.latencyLarge = { docs: DOCS, ...(await latencies(ws)) }
+  const out = path.join(__dirname, 'results', `corpus-${new Date().toISOString().slice(0, 10)}-${DOCS}.json`)
+  mkdirSync(path.dirname(out), { recursive: true })
+  // Saved after every stage, so a long run that is stopped still leaves what it measured.
+  const save = (key: string, value: unknown) => {
+    results[key] = value
+    writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
+    console.log(key, JSON.stringify(value, null, 2))
+  }
   if (existsSync(path.join(SHARED_DATA, 'pages'))) {
     const html = path.join(DIR, 'ws-html')
     rmSync(html, { recursive: true, force: true })
     cli(['workspace', 'init', html])
-    results.importHtml = timedImport(html, [path.join(SHARED_DATA, 'pages')])
+    save('importHtml', timedImport(html, [path.join(SHARED_DATA, 'pages')]))
   }
-  const out = path.join(__dirname, 'results', `corpus-${new Date().toISOString().slice(0, 10)}-${DOCS}.json`)
-  mkdirSync(path.dirname(out), { recursive: true })
-  writeFileSync(out, JSON.stringify(results, null, 2) + '\n')
-  console.log(JSON.stringify(results, null, 2))
+  save('importFirst', timedImport(ws, [first]))
+  save('latencySmall', { docs: FIRST, ...(await latencies(ws)) })
+  save('importRest', timedImport(ws, [rest]))
+  save('latencyLarge', { docs: DOCS, ...(await latencies(ws)) })
 }, 6 * 3600_000)
