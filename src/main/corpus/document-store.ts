@@ -23,6 +23,8 @@ const SUMMARY_SELECT: Record<string, string> = {
 }
 /** Full-text results are counted up to this many; the UI shows "10,000+" past it. */
 export const MAX_TEXT_MATCHES = 10_000
+/** Chinese phrases of three or more characters are confirmed on the text for this many top hits. */
+const MAX_CONFIRMED_MATCHES = 2_000
 const SNIPPET_CHARS = 240
 const VECTOR_INDEX_MIN_ROWS = 50_000
 
@@ -84,11 +86,14 @@ export class DocumentStore {
     const text = filter.query?.trim()
     if (text) {
       // Ranked ids first (cheap columns only), then the page's rows.
-      const hits = (await this.textMatches(text, where).select({ id: 'id', tokens: 'tokens', _score: '_score' }).limit(MAX_TEXT_MATCHES).toArray()) as Row[]
+      const runs = longCjkRuns(text)
+      const cap = runs.length ? MAX_CONFIRMED_MATCHES : MAX_TEXT_MATCHES
+      let hits = (await this.textMatches(text, where).select({ id: 'id', tokens: 'tokens', _score: '_score' }).limit(cap).toArray()) as Row[]
+      if (runs.length) hits = await this.confirmCjk(hits, runs)
       if (sort === 'tokens-desc' || sort === 'tokens-asc') sortByTokens(hits, sort)
       const page = hits.slice(offset, offset + limit)
       const rows = await this.rowsById(page.map((h) => h.id as string))
-      return { total: hits.length, capped: hits.length >= MAX_TEXT_MATCHES, rows: page.map((h, i) => ({ ...rows[i]!, score: Number(h._score) })) }
+      return { total: hits.length, capped: hits.length >= cap, rows: page.map((h, i) => ({ ...rows[i]!, score: Number(h._score) })) }
     }
     const total = await this.docs.countRows(where ?? undefined)
     if (sort === 'tokens-desc' || sort === 'tokens-asc') {
@@ -100,11 +105,26 @@ export class DocumentStore {
     return { total, capped: false, rows: ((await q.toArray()) as Row[]).map(summary) }
   }
 
-  /** A full-text query with the filters; Chinese words are confirmed on the text (the index has no positions). */
+  /** A full-text query with the filters. */
   textMatches(text: string, where: string | null): lancedb.Query {
-    const clauses = [where, cjkConfirmClause(text)].filter(Boolean)
     const q = this.docs.query().fullTextSearch(textQuery(text))
-    return clauses.length ? q.where(clauses.join(' AND ')) : q
+    return where ? q.where(where) : q
+  }
+
+  /**
+   * Keeps the hits whose title or text holds every CJK run as written: bigram matches do not fix the
+   * order of a word of three or more characters, and the index has no positions. Checked on the hits
+   * only, so the cost follows the number of matches, not the size of the corpus.
+   */
+  private async confirmCjk(hits: Row[], runs: string[]): Promise<Row[]> {
+    const like = runs.map((r) => `(text LIKE ${sql(`%${r}%`)} OR title LIKE ${sql(`%${r}%`)})`).join(' AND ')
+    const ok = new Set<string>()
+    for (let i = 0; i < hits.length; i += 500) {
+      const ids = hits.slice(i, i + 500).map((h) => sql(h.id as string))
+      const rows = (await this.docs.query().where(`id IN (${ids.join(',')}) AND ${like}`).select(['id']).toArray()) as Row[]
+      for (const r of rows) ok.add(r.id as string)
+    }
+    return hits.filter((h) => ok.has(h.id as string))
   }
 
   /** Summaries of these documents, in this order. */
@@ -273,14 +293,9 @@ export function textQuery(text: string): lancedb.FullTextQuery {
   return new lancedb.MultiMatchQuery(text, ['title', 'text'], { operator: lancedb.Operator.And, boosts: [2, 1] })
 }
 
-/**
- * Chinese has no spaces, so bigram matches are confirmed on the text: each CJK run of the query must
- * occur as written in the title or the text (the index has no positions to check the bigrams' order).
- */
-function cjkConfirmClause(query: string): string | null {
-  const runs = query.match(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{2,}/g) ?? []
-  if (!runs.length) return null
-  return runs.map((r) => `(text LIKE ${sql(`%${r}%`)} OR title LIKE ${sql(`%${r}%`)})`).join(' AND ')
+/** CJK runs of three or more characters in a query: a two-character run is a single bigram, already exact. */
+export function longCjkRuns(query: string): string[] {
+  return query.match(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{3,}/g) ?? []
 }
 
 /** SQL string literal. */

@@ -7,7 +7,7 @@ import type { JobInput } from '../../shared/jobs'
 import { AppError } from '../../shared/errors'
 import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
-import { DocumentStore, MAX_TEXT_MATCHES, whereClause } from './document-store'
+import { DocumentStore, MAX_TEXT_MATCHES, longCjkRuns, whereClause } from './document-store'
 
 type ExportInput = Extract<JobInput, { kind: 'corpus-export' }>
 
@@ -60,7 +60,11 @@ async function* matchingRows(store: DocumentStore, input: ExportInput): AsyncGen
   if (text) {
     // Full-text matches: the same ranked set the browser shows (up to MAX_TEXT_MATCHES).
     const q = store.textMatches(text, where).select([...COLUMNS]).limit(MAX_TEXT_MATCHES)
-    for (const r of (await q.toArray()) as ExportRow[]) yield plain(r)
+    const runs = longCjkRuns(text)
+    for (const r of (await q.toArray()) as ExportRow[]) {
+      const haystack = `${r.title ?? ''}\n${r.text as string}`
+      if (runs.every((run) => haystack.includes(run))) yield plain(r)
+    }
     return
   }
   let q = store.docs.query().select([...COLUMNS])
