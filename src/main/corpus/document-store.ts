@@ -21,10 +21,13 @@ const SUMMARY_SELECT: Record<string, string> = {
   quality_pass: 'quality_pass',
   dup_status: 'dup_status',
 }
-/** Full-text results are counted up to this many; the UI shows "10,000+" past it. */
-export const MAX_TEXT_MATCHES = 10_000
+/**
+ * Full-text results are ranked and counted up to this many; the UI shows "1,000+" past it. Fetching
+ * more ranked hits costs more than the search itself on a large corpus (random reads per hit).
+ */
+export const MAX_TEXT_MATCHES = 1_000
 /** Chinese phrases of three or more characters are confirmed on the text for this many top hits. */
-const MAX_CONFIRMED_MATCHES = 2_000
+const MAX_CONFIRMED_MATCHES = 1_000
 const SNIPPET_CHARS = 240
 const VECTOR_INDEX_MIN_ROWS = 50_000
 
@@ -273,7 +276,7 @@ export class DocumentStore {
         config: lancedb.Index.fts({ withPosition: false, baseTokenizer: 'whitespace', lowercase: true, stem: false, removeStopWords: false, asciiFolding: false }),
       })
     }
-    for (const column of ['id', 'dup_cluster']) if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.btree() })
+    for (const column of ['id', 'dup_cluster', 'tokens']) if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.btree() })
     for (const column of ['lang', 'source', 'quality_pass', 'dup_status']) if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.bitmap() })
     // Below this size a flat scan answers "more like this" in milliseconds; above it, an IVF index does.
     const rows = await this.docs.countRows()
