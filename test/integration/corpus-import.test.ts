@@ -65,6 +65,9 @@ describe.skipIf(!HAS_SHARED_DATA)('corpus import from the CLI (real data)', () =
     expect(stats.exactDuplicatesSkipped).toBe(first.exactDuplicates)
     expect(stats.languages.map((l) => l.key)).toEqual(expect.arrayContaining(['en', 'zh']))
     expect(stats.tokens).toBeGreaterThan(0)
+    // The import left the statistics beside the database, so the app does not scan for them.
+    const saved = JSON.parse(readFileSync(path.join(ws, 'corpus-stats.json'), 'utf8')) as { stats: { documents: number } }
+    expect(saved.stats.documents).toBe(first.documents)
   })
 
   it('adds nothing when the same files are imported again, and says so', async () => {

@@ -3,11 +3,12 @@ import type { CorpusStats, DocDetail, DocFilter, DocSort, DocSummary } from '../
 import type { Workspace } from '../workspace/workspace'
 import { DocumentStore } from './document-store'
 import { TOKEN_COUNTER_NAME } from './analyze'
+import { loadStats, saveStats, statsVersion } from './stats-cache'
 
 export class CorpusService {
   private store: DocumentStore | null = null
-  /** Statistics scan every row: computed once per table version. */
-  private statsCache: { version: number; stats: CorpusStats } | null = null
+  /** Statistics scan every row: computed once per table version (by the import, or here). */
+  private statsCache: { version: string; stats: CorpusStats } | null = null
 
   constructor(private readonly ws: Workspace) {}
 
@@ -33,8 +34,15 @@ export class CorpusService {
   async stats(): Promise<CorpusStats | null> {
     const store = await this.open()
     if (!store) return null
-    const version = await store.docs.version()
-    if (this.statsCache?.version !== version) this.statsCache = { version, stats: await store.stats(TOKEN_COUNTER_NAME) }
+    const version = await statsVersion(store)
+    if (this.statsCache?.version !== version) {
+      let stats = await loadStats(this.ws, version)
+      if (!stats) {
+        stats = await store.stats(TOKEN_COUNTER_NAME)
+        await saveStats(this.ws, version, stats)
+      }
+      this.statsCache = { version, stats }
+    }
     return this.statsCache.stats
   }
 

@@ -8,10 +8,11 @@ import { z } from 'zod'
 import type { JobInput } from '../../shared/jobs'
 import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
-import { analyze } from './analyze'
+import { TOKEN_COUNTER_NAME, analyze } from './analyze'
 import type { DocumentRow } from './document-schema'
 import { DocumentStore } from './document-store'
 import { clusterNearDuplicates } from './near-duplicates'
+import { saveStats, statsVersion } from './stats-cache'
 import { type InputFile, walkInputs } from './readers/inputs'
 import { readInput } from './readers/read-input'
 import type { ImportProblem } from './types'
@@ -191,6 +192,8 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
     problems: state.counts.problems,
     bytes: state.counts.bytes,
   })
+  ctx.progress({ done: totalBytes, total: totalBytes, message: 'Computing corpus statistics' })
+  await saveStats(ws, await statsVersion(store), await store.stats(TOKEN_COUNTER_NAME))
   store.close()
   const c = state.counts
   ctx.log(`Read ${c.read} documents from ${c.files} files: ${c.added} added, ${c.alreadyPresent} already in the workspace, ${c.exactDuplicates} exact duplicates, ${c.problems} problems`)
