@@ -54,7 +54,7 @@ export function createHandlers(engine: Engine): Handlers {
     'corpus:importUpload': async ({ uploadId, source }) => {
       const { workspace, jobs } = engine.requireWorkspace()
       const dir = await uploadFolder(workspace.folder('uploads'), uploadId)
-      return jobs.start({ kind: 'corpus-import', paths: [dir], source: source ?? path.basename(dir), maxChars: 2_000_000, nearDupThreshold: 0.8 })
+      return jobs.start({ kind: 'corpus-import', paths: [dir], source: source ?? path.basename(dir) })
     },
   }
 }

@@ -62,6 +62,8 @@ export const JobInput = z.discriminatedUnion('kind', [
   }),
 ])
 export type JobInput = z.infer<typeof JobInput>
+/** A job as asked for: fields with defaults may be left out. */
+export type JobRequest = z.input<typeof JobInput>
 export type JobKind = JobInput['kind']
 
 export const Job = z.object({

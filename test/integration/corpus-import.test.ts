@@ -2,6 +2,7 @@
 // nothing, search finds English and Chinese phrases, stats agree with the report, export round-trips.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cli } from '../helpers/cli'
 import { HAS_SHARED_DATA, SHARED_DATA } from '../helpers/shared-data'
@@ -83,6 +84,16 @@ describe.skipIf(!HAS_SHARED_DATA)('corpus import from the CLI (real data)', () =
     await cli(['export-docs', '--workspace', ws, '--lang', 'en,es,fr,de,it,cs,ko,ja', '--out', out], env)
     const files = readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { file: string }).file)
     expect(files.filter((f) => /pages\/zh\/.*\.html$/.test(f))).toEqual([])
+  })
+
+  it('exports a filtered view to Parquet that a Parquet reader reads back', async () => {
+    const out = path.join(tmp.dir, 'zh.parquet')
+    const r = await cli(['export-docs', '--workspace', ws, '--lang', 'zh', '--out', out, '--json'], env)
+    expect(r.code, r.stderr).toBe(0)
+    const rows = (await parquetReadObjects({ file: await asyncBufferFromFile(out) })) as { id: string; lang: string; text: string; file: string }[]
+    expect(rows.length).toBe((JSON.parse(r.stdout) as { documents: number }).documents)
+    expect(rows.length).toBeGreaterThan(10)
+    expect(rows.every((row) => row.lang === 'zh' && row.id.length === 32 && row.text && row.file)).toBe(true)
   })
 
   it('exports the Chinese documents to JSONL', async () => {

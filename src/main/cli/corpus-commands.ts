@@ -2,7 +2,7 @@
 import path from 'node:path'
 import type { DocFilter } from '../../shared/corpus'
 import { AppError } from '../../shared/errors'
-import type { Job, JobInput } from '../../shared/jobs'
+import type { Job, JobRequest } from '../../shared/jobs'
 import { TOKEN_COUNTER_NAME } from '../corpus/analyze'
 import { DocumentStore } from '../corpus/document-store'
 import type { ImportResult } from '../corpus/import-job'
@@ -18,13 +18,11 @@ function workspaceFlag(flags: Flags, usage: string): string {
 export async function importCommand(paths: string[], flags: Flags, print: Print): Promise<number> {
   if (paths.length === 0) throw new AppError('invalid_input', 'Name at least one file or folder: cpt-studio import PATH... --workspace DIR')
   const dir = workspaceFlag(flags, 'import PATH... --workspace DIR')
-  const input: JobInput = {
+  const input: JobRequest = {
     kind: 'corpus-import',
     paths: paths.map((p) => path.resolve(p)),
     ...(typeof flags.source === 'string' ? { source: flags.source } : {}),
     ...(typeof flags['text-field'] === 'string' ? { textField: flags['text-field'] } : {}),
-    maxChars: 2_000_000,
-    nearDupThreshold: 0.8,
   }
   const same = (j: Job) => j.kind === 'corpus-import' && JSON.stringify((j.input as { paths: string[] }).paths) === JSON.stringify(input.paths)
   const job = await runJob(dir, input, flags, same)
@@ -92,7 +90,7 @@ export async function exportCommand(query: string | undefined, flags: Flags, pri
   if (typeof flags.out !== 'string') throw new AppError('invalid_input', 'Missing --out FILE: cpt-studio export-docs --workspace DIR --out FILE [--format jsonl|parquet]')
   const format = flags.format === undefined ? (flags.out.endsWith('.parquet') ? 'parquet' : 'jsonl') : flags.format
   if (format !== 'jsonl' && format !== 'parquet') throw new AppError('invalid_input', `--format must be jsonl or parquet, not "${String(format)}".`)
-  const input: JobInput = { kind: 'corpus-export', filter: filterFrom(flags, query), format, out: path.resolve(flags.out) }
+  const input: JobRequest = { kind: 'corpus-export', filter: filterFrom(flags, query), format, out: path.resolve(flags.out) }
   const job = await runJob(dir, input, flags, () => false)
   if (job.status !== 'succeeded') {
     print(flags, { job: job.id, status: job.status, error: job.error }, `Export ${job.status}: ${job.error?.message ?? ''}`)

@@ -1,5 +1,5 @@
 // Running a job from the command line: in this process's engine, to its end, with progress on stderr.
-import type { Job, JobInput } from '../../shared/jobs'
+import type { Job, JobRequest } from '../../shared/jobs'
 import { Engine } from '../engine'
 
 export type Flags = Record<string, string | boolean | undefined>
@@ -15,7 +15,7 @@ export async function cliEngine(dir: string): Promise<Engine> {
 }
 
 /** Runs a job to its end in this process, showing progress on stderr unless --json. */
-export async function runJob(dir: string, input: JobInput, flags: Flags, same: (j: Job) => boolean): Promise<Job> {
+export async function runJob(dir: string, input: JobRequest, flags: Flags, same: (j: Job) => boolean): Promise<Job> {
   const engine = await cliEngine(dir)
   try {
     const { jobs } = engine.requireWorkspace()

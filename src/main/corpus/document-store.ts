@@ -258,7 +258,7 @@ export class DocumentStore {
       nearDuplicates: near,
       nearDuplicateClusters: clusters.size,
       exactDuplicatesSkipped: importRows.reduce((s, r) => s + Number(r.exact_duplicates), 0),
-      lengthHistogram: bounds.map((from, i) => ({ from, to: bounds[i + 1] ?? Infinity, documents: hist[i]! })).filter((h, i, all) => h.documents > 0 || (i > 0 && i < all.length - 1)),
+      lengthHistogram: trimEmptyEnds(bounds.map((from, i) => ({ from, to: bounds[i + 1] ?? Infinity, documents: hist[i]! }))),
       imports: importRows.length,
     }
   }
@@ -355,6 +355,14 @@ function bump(m: Map<string, { documents: number; tokens: number }>, key: string
   v.documents++
   v.tokens += tokens
   m.set(key, v)
+}
+
+/** The buckets from the first non-empty one to the last. */
+function trimEmptyEnds<T extends { documents: number }>(buckets: T[]): T[] {
+  const first = buckets.findIndex((b) => b.documents > 0)
+  if (first < 0) return []
+  const last = buckets.length - 1 - [...buckets].reverse().findIndex((b) => b.documents > 0)
+  return buckets.slice(first, last + 1)
 }
 
 /** Log-scale token buckets: 0, 16, 32, 64 ... 1M. */

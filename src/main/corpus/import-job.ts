@@ -218,30 +218,26 @@ function defaultSource(paths: string[], file: string): string {
 /** Problems appended to a JSONL file, deduplicated by place, so a resumed import does not repeat them. */
 class ProblemLog {
   readonly first: ImportProblem[] = []
-  private constructor(
-    private readonly file: string,
-    private readonly seen: Set<string>,
-  ) {
-    this.count = seen.size
-  }
+  private readonly seen = new Set<string>()
+  private constructor(private readonly file: string) {}
 
-  count: number
+  get count(): number {
+    return this.seen.size
+  }
 
   static async open(file: string): Promise<ProblemLog> {
     const text = await fs.readFile(file, 'utf8').catch(() => '')
-    const seen = new Set<string>()
-    const log = new ProblemLog(file, seen)
+    const log = new ProblemLog(file)
     for (const line of text.split('\n')) {
       if (!line) continue
       try {
         const p = JSON.parse(line) as ImportProblem
-        seen.add(problemKey(p))
+        log.seen.add(problemKey(p))
         if (log.first.length < RESULT_PROBLEMS) log.first.push(p)
       } catch {
         // a torn last line from a kill: the problem is found again on this run
       }
     }
-    log.count = seen.size
     return log
   }
 
@@ -249,7 +245,6 @@ class ProblemLog {
     const key = problemKey(p)
     if (this.seen.has(key)) return
     this.seen.add(key)
-    this.count++
     if (this.first.length < RESULT_PROBLEMS) this.first.push(p)
     await fs.appendFile(this.file, JSON.stringify(p) + '\n')
   }

@@ -3,6 +3,7 @@
 // (a few int32 per document) are held, sorted per band to find collisions.
 import type { DocumentStore } from './document-store'
 import { sql } from './document-store'
+import { throwIfStopped } from '../jobs/worker-protocol'
 import { estimateJaccard } from './signals/minhash'
 
 export interface NearDupResult {
@@ -25,7 +26,7 @@ export async function clusterNearDuplicates(store: DocumentStore, threshold: num
       current.push(`${st!.get(i)}|${cl!.get(i)}|${sz!.get(i)}`)
       for (let b = 0; b < arr.length; b++) (bandCols[b] ??= []).push(arr[b]!, doc)
     }
-    if (signal?.aborted) throw new Error('stopped')
+    if (signal) throwIfStopped(signal)
   }
   const candidates = candidatePairs(bandCols)
   const signatures = await loadSignatures(store, [...new Set(candidates.flat())].map((d) => ids[d]!))

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { AppError, type ErrorInfo } from '../../shared/errors'
-import { FINISHED_STATUSES, type Job, type JobInput, type JobProgress } from '../../shared/jobs'
+import { FINISHED_STATUSES, type Job, JobInput, type JobProgress, type JobRequest } from '../../shared/jobs'
 import type { EventSink } from '../engine-events'
 import { jobKind } from './job-kinds'
 import { JobStore } from './job-store'
@@ -83,7 +83,8 @@ export class JobRunner {
     return job
   }
 
-  async start(input: JobInput): Promise<Job> {
+  async start(request: JobRequest): Promise<Job> {
+    const input = JobInput.parse(request)
     const spec = jobKind(input.kind)
     if (!spec) throw new AppError('unsupported', `Unknown job kind "${input.kind}".`)
     const job: Job = {

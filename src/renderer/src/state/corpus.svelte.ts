@@ -102,7 +102,7 @@ class CorpusStore {
     const pathFor = window.cptStudio?.pathForFile
     if (pathFor) {
       const paths = [...new Set(files.map((f) => topPath(pathFor(f.file), f.path)))]
-      return api['jobs:start']({ kind: 'corpus-import', paths, maxChars: 2_000_000, nearDupThreshold: 0.8 })
+      return api['jobs:start']({ kind: 'corpus-import', paths })
     }
     return this.uploadAndImport(files)
   }

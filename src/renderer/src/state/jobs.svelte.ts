@@ -1,5 +1,5 @@
 // Jobs: subscribe to deltas first, then apply the snapshot; a delta with a lower seq than what we hold is dropped.
-import type { Job, JobInput } from '../../../shared/jobs'
+import type { Job, JobRequest } from '../../../shared/jobs'
 import { api } from '../lib/api'
 
 const LOG_LIMIT = 2000
@@ -45,7 +45,7 @@ class JobsStore {
     this.logs[id] = lines
   }
 
-  async start(input: JobInput): Promise<Job> {
+  async start(input: JobRequest): Promise<Job> {
     const job = await api['jobs:start'](input)
     this.apply(job)
     return job
