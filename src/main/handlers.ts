@@ -5,6 +5,8 @@ import { APP_NAME, APP_VERSION } from './app-version'
 import path from 'node:path'
 import { saveUploadChunk, uploadFolder } from './corpus/uploads'
 import type { Engine } from './engine'
+import { runOptions } from './train/run-options'
+import { listRuns, readMetrics, runDir } from './train/run-files'
 
 export type Handlers = { [C in Channel]: (input: ParsedInput<C>) => Promise<ChannelOutput<C>> }
 
@@ -56,5 +58,11 @@ export function createHandlers(engine: Engine): Handlers {
       const dir = await uploadFolder(workspace.folder('uploads'), uploadId)
       return jobs.start({ kind: 'corpus-import', paths: [dir], source: source ?? path.basename(dir) })
     },
+    'runs:list': async () => listRuns(engine.requireWorkspace().workspace.dir),
+    'runs:metrics': async ({ id, from }) => {
+      const points = await readMetrics(runDir(engine.requireWorkspace().workspace.dir, id))
+      return { points: points.slice(from), next: points.length }
+    },
+    'runs:options': async () => runOptions(engine.requireWorkspace().workspace.dir),
   }
 }

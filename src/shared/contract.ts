@@ -3,6 +3,7 @@
 import { z } from 'zod'
 import { CorpusStats, DocDetail, DocFilter, DocSort, DocSummary } from './corpus'
 import { Job, JobInput, JobLogLine } from './jobs'
+import { MetricPoint, RunOptions, RunSummary } from './runs'
 import { WorkspaceInfo } from './workspace'
 
 const Empty = z.object({}).strict()
@@ -96,6 +97,14 @@ export const channels = {
     input: z.object({ uploadId: UploadId, source: z.string().min(1).max(200).optional() }).strict(),
     output: Job,
   },
+  'runs:list': { input: Empty, output: z.array(RunSummary) },
+  /** A run's metrics from line `from` on (the client keeps what it has and asks for the rest). */
+  'runs:metrics': {
+    input: z.object({ id: JobId, from: z.number().int().nonnegative().default(0) }).strict(),
+    output: z.object({ points: z.array(MetricPoint), next: z.number().int() }),
+  },
+  /** What a new run can be built from: presets, tokenizers and checkpoints in the workspace. */
+  'runs:options': { input: Empty, output: RunOptions },
 } as const
 
 /** Events the engine pushes to every connected UI. */

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { DocFilter } from './corpus'
 import { ErrorInfo } from './errors'
+import { ModelExportInput, SampleInput, TrainInput } from './runs'
 
 export const JobStatus = z.enum([
   'pending',
@@ -60,6 +61,9 @@ export const JobInput = z.discriminatedUnion('kind', [
     /** Output file; by default exports/<job id>.<format> inside the workspace. An existing file is never overwritten. */
     out: z.string().min(1).max(4096).optional(),
   }),
+  TrainInput,
+  SampleInput,
+  ModelExportInput,
 ])
 export type JobInput = z.infer<typeof JobInput>
 /** A job as asked for: fields with defaults may be left out. */

@@ -10,6 +10,8 @@ import { WORKSPACE_FILE, Workspace } from '../workspace/workspace'
 import type { WorkspaceInfo } from '../../shared/workspace'
 import { exportCommand, importCommand, searchCommand, statsCommand } from './corpus-commands'
 import { type Flags, cliEngine, runJob } from './run-job'
+import { resumeCommand, trainCommand } from './train-commands'
+import { PRESETS } from '../weights/llama-config'
 
 const HELP = `cpt-studio ${APP_VERSION}: a workstation for continual pre-training of language models
 
@@ -34,6 +36,18 @@ Usage:
       Documents, tokens, languages, sources, duplicates and quality failures.
   cpt-studio export-docs [QUERY] --workspace DIR --out FILE [--format jsonl|parquet] [--lang L] [--source S] [--quality pass|fail]
       Export the matching documents with their signals and provenance.
+  cpt-studio train --workspace DIR (--preset NAME | --checkpoint HF_DIR) (--steps N | --tokens N) [options] [--json]
+      Train a Llama model on the workspace corpus; prints the final metrics. Options:
+        --tokenizer PATH | --bpe-vocab N   tokenizer file/folder, or a byte-level BPE trained on the corpus
+                                           (default: the workspace tokenizer, or the checkpoint's own)
+        --batch N --seq N --accum N        sequences per micro-batch, tokens per sequence, micro-batches per step
+        --lr X --min-lr X --warmup N --schedule cosine|wsd|constant
+        --eval-every N --eval-tokens N --checkpoint-every N --seed N --name NAME
+        --backend auto|tensorflow-gpu|tensorflow|wasm|cpu
+        --lang L --source S --quality pass|fail   which documents to train on
+      Presets: ${Object.keys(PRESETS).join(', ')}.
+  cpt-studio resume RUN --workspace DIR [--json]
+      Continue a stopped, failed or killed run from its newest checkpoint (the same batches, the same curve).
 
 Options:
   --json      Print machine-readable JSON on stdout.
@@ -59,6 +73,24 @@ export async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       format: { type: 'string' },
       quality: { type: 'string' },
+      preset: { type: 'string' },
+      checkpoint: { type: 'string' },
+      tokenizer: { type: 'string' },
+      'bpe-vocab': { type: 'string' },
+      steps: { type: 'string' },
+      tokens: { type: 'string' },
+      batch: { type: 'string' },
+      seq: { type: 'string' },
+      accum: { type: 'string' },
+      lr: { type: 'string' },
+      'min-lr': { type: 'string' },
+      warmup: { type: 'string' },
+      schedule: { type: 'string' },
+      'eval-every': { type: 'string' },
+      'eval-tokens': { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+      seed: { type: 'string' },
+      backend: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -88,6 +120,10 @@ export async function main(argv: string[]): Promise<number> {
       return statsCommand(flags, print)
     case 'export-docs':
       return exportCommand(positionals.slice(1).join(' ') || undefined, flags, print)
+    case 'train':
+      return trainCommand(flags, print)
+    case 'resume':
+      return resumeCommand(sub, flags, print)
     default:
       throw new AppError('invalid_input', `Unknown command "${command}". Run cpt-studio --help.`)
   }

@@ -3,6 +3,7 @@ import type { JobKind } from '../../shared/jobs'
 import type { JobKindSpec } from './worker-protocol'
 import { corpusExport } from '../corpus/export-job'
 import { corpusImport } from '../corpus/import-job'
+import { train } from '../train/train-job'
 import { workspaceCheck } from './workspace-check'
 
 // Inputs are validated by the contract before a job is created, so the registry can erase them.
@@ -10,6 +11,7 @@ const specs: Record<JobKind, JobKindSpec<never, never>> = {
   'workspace-check': workspaceCheck,
   'corpus-import': corpusImport,
   'corpus-export': corpusExport,
+  train,
 }
 
 export function jobKind(kind: string): JobKindSpec<never, never> | undefined {

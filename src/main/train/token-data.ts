@@ -1,0 +1,181 @@
+// Training data as token files: documents from the corpus tokenized once per run (EOS between documents),
+// split into train and held-out by document id, then read back as packed windows in a seeded order.
+import { promises as fs, openSync, readSync, closeSync } from 'node:fs'
+import path from 'node:path'
+import type { DocFilter } from '../../shared/corpus'
+import { AppError } from '../../shared/errors'
+import { DocumentStore, whereClause } from '../corpus/document-store'
+import type { Tokenizer } from '../tokenizer/tokenizer'
+import { throwIfStopped } from '../jobs/worker-protocol'
+import { Workspace } from '../workspace/workspace'
+import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-write'
+import { Rng, mixSeed } from './rng'
+
+export interface TokenFiles {
+  dir: string
+  /** Bytes per token id in the files (2 when the vocabulary fits 16 bits). */
+  bytesPerToken: 2 | 4
+  trainTokens: number
+  heldOutTokens: number
+  documents: number
+  heldOutDocuments: number
+}
+
+const META = 'tokens.json'
+
+/** Whether a document id belongs to the held-out split: a hash of the id, so the split never depends on order. */
+export function isHeldOut(id: string, fraction: number): boolean {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0
+  return h / 4294967296 < fraction
+}
+
+export interface PrepareOptions {
+  workspaceDir: string
+  filter: DocFilter
+  tokenizer: Tokenizer
+  heldOutFraction: number
+  /** Stop reading the corpus once both splits hold this many tokens. */
+  trainTokensWanted: number
+  heldOutTokensWanted: number
+  dir: string
+  signal: AbortSignal
+  progress(documents: number, tokens: number): void
+}
+
+/** Tokenizes the filtered corpus into train.bin and heldout.bin, or returns the files a previous attempt finished. */
+export async function prepareTokenFiles(o: PrepareOptions): Promise<TokenFiles> {
+  const done = (await readJsonIfExists(path.join(o.dir, META))) as TokenFiles | undefined
+  if (done) return { ...done, dir: o.dir }
+  if (o.filter.query) throw new AppError('invalid_input', 'Training data is chosen with filters (language, source, quality…), not a full-text query: clear the search box.')
+  const eos = o.tokenizer.eosId
+  if (eos === null) throw new AppError('invalid_input', `Tokenizer ${o.tokenizer.name} has no end-of-sequence token to separate documents.`)
+  const ws = await Workspace.open(o.workspaceDir)
+  const store = await DocumentStore.openIfExists(ws)
+  if (!store) throw new AppError('not_found', 'This workspace has no documents yet: import a corpus before training.')
+  await fs.mkdir(o.dir, { recursive: true })
+  const bytesPerToken = o.tokenizer.vocabSize <= 65_536 ? 2 : 4
+  const train = new TokenWriter(path.join(o.dir, 'train.bin'), bytesPerToken)
+  const heldOut = new TokenWriter(path.join(o.dir, 'heldout.bin'), bytesPerToken)
+  let documents = 0
+  let heldOutDocuments = 0
+  try {
+    const where = whereClause(o.filter)
+    let q = store.docs.query().select(['id', 'text'])
+    if (where) q = q.where(where)
+    scan: for await (const batch of q) {
+      for (const row of batch.toArray() as unknown as { id: string; text: string }[]) {
+        throwIfStopped(o.signal)
+        const held = isHeldOut(row.id, o.heldOutFraction)
+        const out = held ? heldOut : train
+        if (out.tokens >= (held ? o.heldOutTokensWanted : o.trainTokensWanted)) {
+          if (train.tokens >= o.trainTokensWanted && heldOut.tokens >= o.heldOutTokensWanted) break scan
+          continue
+        }
+        const ids = o.tokenizer.encode(row.text)
+        ids.push(eos)
+        await out.write(ids)
+        documents++
+        if (held) heldOutDocuments++
+        if (documents % 200 === 0) o.progress(documents, train.tokens + heldOut.tokens)
+      }
+    }
+  } finally {
+    await train.close()
+    await heldOut.close()
+    store.close()
+  }
+  if (train.tokens === 0) throw new AppError('invalid_input', 'No documents match the training filter: widen it or import a corpus.')
+  if (heldOut.tokens === 0) throw new AppError('invalid_input', `None of the ${documents} documents fell in the held-out split: raise heldOutFraction or import more documents.`)
+  const files: TokenFiles = { dir: o.dir, bytesPerToken, trainTokens: train.tokens, heldOutTokens: heldOut.tokens, documents, heldOutDocuments }
+  await writeJsonAtomic(path.join(o.dir, META), files)
+  return files
+}
+
+class TokenWriter {
+  tokens = 0
+  private handle: Promise<fs.FileHandle>
+
+  constructor(
+    file: string,
+    private readonly bytesPerToken: 2 | 4,
+  ) {
+    this.handle = fs.open(file, 'w')
+  }
+
+  async write(ids: number[]): Promise<void> {
+    const arr = this.bytesPerToken === 2 ? Uint16Array.from(ids) : Uint32Array.from(ids)
+    await (await this.handle).write(new Uint8Array(arr.buffer))
+    this.tokens += ids.length
+  }
+
+  async close(): Promise<void> {
+    const h = await this.handle
+    await h.sync()
+    await h.close()
+  }
+}
+
+/** Reads windows of seqLen+1 tokens from a token file: inputs are the first seqLen, targets the last seqLen. */
+export class WindowReader {
+  private readonly fd: number
+  readonly windows: number
+
+  constructor(
+    private readonly file: string,
+    private readonly bytesPerToken: 2 | 4,
+    tokens: number,
+    private readonly seqLen: number,
+  ) {
+    this.fd = openSync(file, 'r')
+    // Consecutive windows share one token: the last target of window w is the first input of window w+1.
+    this.windows = Math.floor((tokens - 1) / seqLen)
+    if (this.windows < 1) throw new AppError('invalid_input', `${path.basename(file)} holds ${tokens} tokens, fewer than one sequence of ${seqLen + 1}: lower the sequence length or add documents.`)
+  }
+
+  /** Token ids of window w: seqLen + 1 of them. */
+  window(w: number): Int32Array {
+    const n = this.seqLen + 1
+    const buf = Buffer.alloc(n * this.bytesPerToken)
+    readSync(this.fd, buf, 0, buf.length, w * this.seqLen * this.bytesPerToken)
+    const ids = this.bytesPerToken === 2 ? new Uint16Array(buf.buffer, buf.byteOffset, n) : new Uint32Array(buf.buffer, buf.byteOffset, n)
+    return Int32Array.from(ids)
+  }
+
+  close(): void {
+    closeSync(this.fd)
+  }
+}
+
+/** The order windows are drawn in: a fresh seeded permutation every epoch, so sequence g is a pure function of (seed, g). */
+export class WindowOrder {
+  private epoch = -1
+  private perm: Uint32Array = new Uint32Array(0)
+
+  constructor(
+    private readonly seed: number,
+    private readonly windows: number,
+  ) {}
+
+  /** The window of the g-th sequence drawn in the run. */
+  window(g: number): number {
+    const epoch = Math.floor(g / this.windows)
+    if (epoch !== this.epoch) {
+      this.perm = new Rng(mixSeed(this.seed, epoch)).permutation(this.windows)
+      this.epoch = epoch
+    }
+    return this.perm[g % this.windows]!
+  }
+}
+
+/** A batch of `batch` sequences starting at sequence g: inputs and targets as flat [batch * seqLen] arrays. */
+export function readBatch(reader: WindowReader, order: WindowOrder, g: number, batch: number, seqLen: number): { inputs: Int32Array; targets: Int32Array } {
+  const inputs = new Int32Array(batch * seqLen)
+  const targets = new Int32Array(batch * seqLen)
+  for (let b = 0; b < batch; b++) {
+    const w = reader.window(order.window(g + b))
+    inputs.set(w.subarray(0, seqLen), b * seqLen)
+    targets.set(w.subarray(1), b * seqLen)
+  }
+  return { inputs, targets }
+}
