@@ -10,7 +10,8 @@ import { WORKSPACE_FILE, Workspace } from '../workspace/workspace'
 import type { WorkspaceInfo } from '../../shared/workspace'
 import { exportCommand, importCommand, searchCommand, statsCommand } from './corpus-commands'
 import { type Flags, cliEngine, runJob } from './run-job'
-import { resumeCommand, trainCommand } from './train-commands'
+import { modelExportCommand, resumeCommand, sampleCommand, trainCommand } from './train-commands'
+import { tokenizeCommand } from './tokenize-command'
 import { PRESETS } from '../weights/llama-config'
 
 const HELP = `cpt-studio ${APP_VERSION}: a workstation for continual pre-training of language models
@@ -48,6 +49,13 @@ Usage:
       Presets: ${Object.keys(PRESETS).join(', ')}.
   cpt-studio resume RUN --workspace DIR [--json]
       Continue a stopped, failed or killed run from its newest checkpoint (the same batches, the same curve).
+  cpt-studio export --run RUN --workspace DIR --format safetensors|gguf [--dtype f32|f16] [--out PATH] [--json]
+      Write a run's newest checkpoint as a Hugging Face folder (config.json, model.safetensors, tokenizer)
+      or as one GGUF file that llama.cpp loads.
+  cpt-studio sample --run RUN --workspace DIR [--max-tokens N] [--temperature T] [--seed N] [--json] PROMPT
+      Generate text from a run's newest checkpoint.
+  cpt-studio tokenize --tokenizer PATH [--bos] [--json] TEXT
+      Print the token ids of TEXT (tokenizer.json, tokenizer.model, GGUF, or a folder holding one).
 
 Options:
   --json      Print machine-readable JSON on stdout.
@@ -91,6 +99,11 @@ export async function main(argv: string[]): Promise<number> {
       'checkpoint-every': { type: 'string' },
       seed: { type: 'string' },
       backend: { type: 'string' },
+      run: { type: 'string' },
+      dtype: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      bos: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -124,6 +137,12 @@ export async function main(argv: string[]): Promise<number> {
       return trainCommand(flags, print)
     case 'resume':
       return resumeCommand(sub, flags, print)
+    case 'export':
+      return modelExportCommand(flags, print)
+    case 'sample':
+      return sampleCommand(positionals.slice(1).join(' '), flags, print)
+    case 'tokenize':
+      return tokenizeCommand(positionals.slice(1).join(' '), { tokenizer: values.tokenizer, json: values.json, bos: values.bos })
     default:
       throw new AppError('invalid_input', `Unknown command "${command}". Run cpt-studio --help.`)
   }

@@ -2,6 +2,7 @@
 import path from 'node:path'
 import { AppError } from '../../shared/errors'
 import type { Job, JobRequest } from '../../shared/jobs'
+import type { SampleResult } from '../../shared/runs'
 import type { TrainResult } from '../train/train-job'
 import { type Flags, type Print, cliEngine, runJob } from './run-job'
 
@@ -99,4 +100,45 @@ export async function resumeCommand(runId: string | undefined, flags: Flags, pri
   if (known.status === 'cancelled') throw new AppError('conflict', `Run ${runId} was cancelled; start a new run instead.`)
   const job = await runJob(dir, known.input as JobRequest, flags, (j) => j.id === runId)
   return report(job, flags, print)
+}
+
+export async function modelExportCommand(flags: Flags, print: Print): Promise<number> {
+  const usage = 'export --run RUN --workspace DIR --format safetensors|gguf [--dtype f32|f16] [--out PATH]'
+  const dir = workspaceFlag(flags, usage)
+  if (typeof flags.run !== 'string') throw new AppError('invalid_input', `Missing --run RUN: cpt-studio ${usage}`)
+  if (flags.format !== 'safetensors' && flags.format !== 'gguf') throw new AppError('invalid_input', `--format must be safetensors or gguf: cpt-studio ${usage}`)
+  if (flags.dtype !== undefined && flags.dtype !== 'f32' && flags.dtype !== 'f16') throw new AppError('invalid_input', '--dtype must be f32 or f16.')
+  const input: JobRequest = {
+    kind: 'model-export',
+    runId: flags.run,
+    format: flags.format,
+    ...(flags.dtype ? { dtype: flags.dtype } : {}),
+    ...(typeof flags.out === 'string' ? { out: path.resolve(flags.out) } : {}),
+  }
+  const job = await runJob(dir, input, flags, () => false)
+  if (job.status !== 'succeeded') {
+    print(flags, { status: job.status, error: job.error }, `Export ${job.status}: ${job.error?.message ?? ''}`)
+    return 1
+  }
+  const r = job.result as { out: string; bytes: number; step: number }
+  return print(flags, r, `Wrote step ${r.step} of run ${flags.run} to ${r.out} (${r.bytes} bytes)`)
+}
+
+export async function sampleCommand(prompt: string, flags: Flags, print: Print): Promise<number> {
+  const usage = 'sample --run RUN --workspace DIR [--max-tokens N] [--temperature T] PROMPT'
+  const dir = workspaceFlag(flags, usage)
+  if (typeof flags.run !== 'string') throw new AppError('invalid_input', `Missing --run RUN: cpt-studio ${usage}`)
+  const input: JobRequest = {
+    kind: 'sample',
+    runId: flags.run,
+    prompt,
+    ...definedOnly({ maxTokens: num(flags, 'max-tokens'), temperature: num(flags, 'temperature', false), seed: num(flags, 'seed') }),
+  }
+  const job = await runJob(dir, input, flags, () => false)
+  if (job.status !== 'succeeded') {
+    print(flags, { status: job.status, error: job.error }, `Sampling ${job.status}: ${job.error?.message ?? ''}`)
+    return 1
+  }
+  const r = job.result as SampleResult
+  return print(flags, r, `${prompt}${r.text}`)
 }

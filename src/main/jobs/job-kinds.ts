@@ -3,6 +3,8 @@ import type { JobKind } from '../../shared/jobs'
 import type { JobKindSpec } from './worker-protocol'
 import { corpusExport } from '../corpus/export-job'
 import { corpusImport } from '../corpus/import-job'
+import { modelExport } from '../train/model-export-job'
+import { sample } from '../train/sample-job'
 import { train } from '../train/train-job'
 import { workspaceCheck } from './workspace-check'
 
@@ -12,6 +14,8 @@ const specs: Record<JobKind, JobKindSpec<never, never>> = {
   'corpus-import': corpusImport,
   'corpus-export': corpusExport,
   train,
+  sample,
+  'model-export': modelExport,
 }
 
 export function jobKind(kind: string): JobKindSpec<never, never> | undefined {

@@ -1,0 +1,184 @@
+// SentencePiece-style BPE (Llama 2) as llama.cpp's llm_tokenizer_spm does it: dummy prefix, ▁ for spaces, merges, byte fallback.
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { AppError } from '../../shared/errors'
+import type { GgufVocab } from '../weights/gguf'
+import { AddedTokenMatcher, type AddedToken } from './added-tokens'
+import { bpeMerge, type PairRank } from './bpe-merge'
+import { PieceType, parseSentencePieceModel } from './sentencepiece-model'
+import { type EncodeOptions, type Tokenizer, checkId, withBos } from './tokenizer'
+
+export const META = '\u2581'
+
+export interface SpmSpec {
+  name: string
+  /** Piece of each id. */
+  pieces: readonly string[]
+  /** PieceType of each id. */
+  types: ArrayLike<number>
+  /** Score of each piece (higher merges first): SentencePiece's own, or derived from a merge list. */
+  scores: ArrayLike<number>
+  /** Merge order; built by `rankByScore` (SentencePiece, GGUF) or from a merges list (tokenizer.json). */
+  rank: PairRank
+  unkId: number | null
+  bosId: number | null
+  eosId: number | null
+  addDummyPrefix: boolean
+}
+
+const CACHE_LIMIT = 100_000
+const CACHEABLE_CHUNK = 64
+const encoder = new TextEncoder()
+const BYTE_PIECE = /^<0x([0-9A-F]{2})>$/
+
+/** SentencePiece's rule: the pair whose concatenation is a piece with the highest score merges first. */
+export function rankByScore(pieceIds: ReadonlyMap<string, number>, scores: ArrayLike<number>): PairRank {
+  return (a, b) => {
+    const id = pieceIds.get(a + b)
+    return id === undefined ? undefined : -(scores[id] as number)
+  }
+}
+
+/** Pieces that text can be merged into: normal and user-defined ones (not control, unknown, unused or byte pieces). */
+export function mergeablePieces(pieces: readonly string[], types: ArrayLike<number>): Map<string, number> {
+  const ids = new Map<string, number>()
+  pieces.forEach((p, id) => {
+    const t = types[id]
+    if ((t === PieceType.NORMAL || t === PieceType.USER_DEFINED) && !ids.has(p)) ids.set(p, id)
+  })
+  return ids
+}
+
+export class SpmTokenizer implements Tokenizer {
+  readonly kind = 'spm'
+  readonly name: string
+  readonly vocabSize: number
+  readonly bosId: number | null
+  readonly eosId: number | null
+  private readonly spec: SpmSpec
+  private readonly pieceIds: Map<string, number>
+  /** Id of `<0xXX>` for each byte, -1 when missing. */
+  private readonly byteIds = new Int32Array(256).fill(-1)
+  /** Byte value of each byte piece id. */
+  private readonly byteOf = new Map<number, number>()
+  private readonly added: AddedTokenMatcher
+  /** When no piece joins a non-▁ character to a following ▁, text can be cut before each run of ▁ and cached per chunk. */
+  private readonly chunked: boolean
+  private readonly cache = new Map<string, number[]>()
+
+  constructor(spec: SpmSpec) {
+    this.spec = spec
+    this.name = spec.name
+    this.vocabSize = spec.pieces.length
+    this.bosId = spec.bosId
+    this.eosId = spec.eosId
+    this.pieceIds = mergeablePieces(spec.pieces, spec.types)
+    const added: AddedToken[] = []
+    spec.pieces.forEach((p, id) => {
+      const t = spec.types[id]
+      const byte = t === PieceType.BYTE ? BYTE_PIECE.exec(p) : null
+      if (byte) {
+        const b = parseInt(byte[1] as string, 16)
+        if (this.byteIds[b] === -1) this.byteIds[b] = id
+        this.byteOf.set(id, b)
+      } else if (t === PieceType.CONTROL || t === PieceType.UNKNOWN) added.push({ id, content: p, special: true })
+      else if (t === PieceType.USER_DEFINED) added.push({ id, content: p, special: false })
+    })
+    this.added = new AddedTokenMatcher(added, (c) => c.replaceAll(' ', META))
+    this.chunked = ![...this.pieceIds.keys()].some((p) => /[^\u2581]\u2581/u.test(p))
+  }
+
+  encode(text: string, opts: EncodeOptions = {}): number[] {
+    const out = withBos(opts.bos, this.bosId, this.name)
+    if (text === '') return out
+    const normalized = (this.spec.addDummyPrefix ? META : '') + text.replaceAll(' ', META)
+    for (const seg of this.added.split(normalized, opts.special ?? false)) {
+      if (typeof seg === 'number') out.push(seg)
+      else if (!this.chunked) this.encodeChunk(seg, out)
+      else for (const chunk of seg.match(/\u2581+[^\u2581]*|[^\u2581]+/gu) ?? []) this.encodeCached(chunk, out)
+    }
+    return out
+  }
+
+  private encodeCached(chunk: string, out: number[]): void {
+    if (chunk.length > CACHEABLE_CHUNK) return this.encodeChunk(chunk, out)
+    let ids = this.cache.get(chunk)
+    if (!ids) {
+      ids = []
+      this.encodeChunk(chunk, ids)
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear()
+      this.cache.set(chunk, ids)
+    }
+    for (const id of ids) out.push(id)
+  }
+
+  private encodeChunk(chunk: string, out: number[]): void {
+    for (const sym of bpeMerge(Array.from(chunk), this.spec.rank)) {
+      const id = this.pieceIds.get(sym)
+      if (id !== undefined) {
+        out.push(id)
+        continue
+      }
+      const bytes = Array.from(encoder.encode(sym), (b) => this.byteIds[b] as number)
+      if (bytes.every((id) => id >= 0)) for (const id of bytes) out.push(id)
+      else if (this.spec.unkId !== null) out.push(this.spec.unkId)
+      else throw new AppError('unsupported', `${this.name} can neither spell "${sym}" nor fall back to bytes or an unknown token.`)
+    }
+  }
+
+  ggufVocab(): GgufVocab {
+    const { pieces, types, scores, unkId, bosId, eosId } = this.spec
+    if (bosId === null || eosId === null) throw new AppError('unsupported', `${this.name} lacks a BOS or EOS token, which llama.cpp needs.`)
+    return { model: 'llama', tokens: [...pieces], scores: Array.from(scores), tokenTypes: Array.from(types), bos: bosId, eos: eosId, unk: unkId ?? 0, addBos: true, addEos: false }
+  }
+
+  decode(ids: readonly number[]): string {
+    const bytes: number[] = []
+    for (const id of ids) {
+      checkId(id, this.vocabSize)
+      const t = this.spec.types[id]
+      if (t === PieceType.CONTROL) continue
+      const b = this.byteOf.get(id)
+      if (b !== undefined) bytes.push(b)
+      else for (const x of encoder.encode((this.spec.pieces[id] as string).replaceAll(META, ' '))) bytes.push(x)
+    }
+    const text = Buffer.from(bytes).toString('utf8')
+    return this.spec.addDummyPrefix && text.startsWith(' ') ? text.slice(1) : text
+  }
+
+  tokenToString(id: number): string {
+    checkId(id, this.vocabSize)
+    return this.spec.pieces[id] as string
+  }
+}
+
+/** Checks that an SPM vocabulary's special ids exist; returns the id or null. */
+export function specialId(id: number | undefined, size: number, file: string, what: string): number | null {
+  if (id === undefined || id < 0) return null
+  if (id >= size) throw new AppError('invalid_input', `${file}: the ${what} id ${id} is outside the vocabulary of ${size} tokens; the file is damaged.`)
+  return id
+}
+
+/** Loads a SentencePiece ModelProto (Llama 2 `tokenizer.model`). */
+export async function loadSentencePiece(file: string): Promise<SpmTokenizer> {
+  const model = parseSentencePieceModel(await fs.readFile(file), file)
+  if (model.modelType !== 2) {
+    const kind = ['', 'a unigram', 'a BPE', 'a word', 'a character'][model.modelType] ?? `an unknown (type ${model.modelType})`
+    throw new AppError('unsupported', `${file} is ${kind} SentencePiece model; only BPE models (Llama 2 family) are supported.`)
+  }
+  const pieces = model.pieces.map((p) => p.piece)
+  const types = Uint8Array.from(model.pieces, (p) => p.type)
+  const size = pieces.length
+  const scores = Float32Array.from(model.pieces, (p) => p.score)
+  return new SpmTokenizer({
+    name: path.basename(file),
+    pieces,
+    types,
+    scores,
+    rank: rankByScore(mergeablePieces(pieces, types), scores),
+    unkId: specialId(model.unkId, size, file, 'unknown-token'),
+    bosId: specialId(model.bosId, size, file, 'BOS'),
+    eosId: specialId(model.eosId, size, file, 'EOS'),
+    addDummyPrefix: model.addDummyPrefix,
+  })
+}

@@ -1,0 +1,32 @@
+// A run's metric lines split into chart series, in one pass: training loss, held-out loss, learning rate, throughput.
+import type { MetricPoint } from '../../../../shared/runs'
+import type { Pt } from './chart-math'
+
+export type XAxis = 'step' | 'tokens'
+
+export interface RunSeries {
+  loss: Pt[]
+  evalLoss: Pt[]
+  lr: Pt[]
+  tokensPerSec: Pt[]
+}
+
+export function runSeries(points: MetricPoint[] | undefined, x: XAxis): RunSeries {
+  const out: RunSeries = { loss: [], evalLoss: [], lr: [], tokensPerSec: [] }
+  for (const p of points ?? []) {
+    const at = x === 'step' ? p.step : p.tokens
+    if (p.evalLoss !== undefined) out.evalLoss.push({ x: at, y: p.evalLoss })
+    if (p.loss !== undefined) out.loss.push({ x: at, y: p.loss })
+    if (p.lr !== undefined) out.lr.push({ x: at, y: p.lr })
+    if (p.tokensPerSec !== undefined) out.tokensPerSec.push({ x: at, y: p.tokensPerSec })
+  }
+  return out
+}
+
+/** The median of the last n values: a throughput figure that one slow step (an evaluation, a checkpoint) does not swing. */
+export function recentMedian(points: Pt[], n = 20): number | null {
+  const ys = points.slice(-n).map((p) => p.y).filter(Number.isFinite).sort((a, b) => a - b)
+  if (ys.length === 0) return null
+  const mid = ys.length >> 1
+  return ys.length % 2 ? ys[mid]! : (ys[mid - 1]! + ys[mid]!) / 2
+}
