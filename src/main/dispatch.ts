@@ -1,7 +1,7 @@
 // The one entry both bindings call: validate the input against the contract, run the handler,
 // and return an envelope with the data or a structured {code, message, details} error.
 import { type Channel, type Envelope, channels } from '../shared/contract'
-import { AppError, toErrorInfo } from '../shared/errors'
+import { AppError, invalidInput, toErrorInfo } from '../shared/errors'
 import type { Handlers } from './handlers'
 
 export function isChannel(name: string): name is Channel {
@@ -12,11 +12,7 @@ export async function dispatch(handlers: Handlers, channel: string, rawInput: un
   try {
     if (!isChannel(channel)) throw new AppError('not_found', `Unknown channel "${channel}".`)
     const parsed = channels[channel].input.safeParse(rawInput ?? {})
-    if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-      const where = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')
-      throw new AppError('invalid_input', `Invalid input for ${channel}: ${where}`, { issues })
-    }
+    if (!parsed.success) throw invalidInput(channel, parsed.error)
     const handler = handlers[channel] as (input: unknown) => Promise<unknown>
     return { ok: true, data: await handler(parsed.data) }
   } catch (err) {

@@ -45,3 +45,10 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   const message = err instanceof Error ? err.message : String(err)
   return { code: 'internal', message }
 }
+
+/** A schema's verdict as an `invalid_input` error naming each bad field: "Invalid input for WHAT: path: message; …". */
+export function invalidInput(what: string, error: z.ZodError): AppError {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+  const where = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ')
+  return new AppError('invalid_input', `Invalid input for ${what}: ${where}`, { issues })
+}

@@ -16,13 +16,14 @@ interface Point {
   evalLoss?: number
 }
 
+/** The run's metric lines; a line still being written is left out. */
 const metrics = (ws: string, run: string): Point[] =>
   readFileSync(path.join(ws, 'runs', run, 'metrics.jsonl'), 'utf8')
-    .trim()
     .split('\n')
+    .filter((l) => l.endsWith('}'))
     .map((l) => JSON.parse(l) as Point)
 
-const TRAIN = ['--preset', 'proxy-1m', '--bpe-vocab', '512', '--steps', '40', '--batch', '4', '--seq', '64', '--lr', '3e-3', '--warmup', '4', '--eval-every', '10', '--eval-tokens', '2048', '--checkpoint-every', '10', '--seed', '7', '--backend', 'wasm']
+const TRAIN = ['--preset', 'proxy-1m', '--bpe-vocab', '512', '--steps', '60', '--batch', '4', '--seq', '64', '--lr', '3e-3', '--warmup', '4', '--eval-every', '10', '--eval-tokens', '2048', '--checkpoint-every', '10', '--seed', '7', '--backend', 'wasm']
 
 describe.skipIf(!HAS_SHARED_DATA)('training from the CLI', () => {
   const tmp = tempDir()
@@ -31,6 +32,7 @@ describe.skipIf(!HAS_SHARED_DATA)('training from the CLI', () => {
   let straight = ''
 
   beforeAll(async () => {
+    await cli(['workspace', 'init', ws], env)
     const r = await cli(['import', path.join(SHARED_DATA, 'corpus/dolma/formats'), path.join(SHARED_DATA, 'pages/zh'), '--workspace', ws, '--json'], env)
     expect(r.code, r.stderr).toBe(0)
   }, 300_000)
@@ -41,7 +43,7 @@ describe.skipIf(!HAS_SHARED_DATA)('training from the CLI', () => {
     expect(r.code, r.stderr + r.stdout).toBe(0)
     const out = JSON.parse(r.stdout) as { runId: string; steps: number; evalLoss: number; firstEvalLoss: number; backend: string }
     straight = out.runId
-    expect(out.steps).toBe(40)
+    expect(out.steps).toBe(60)
     expect(out.backend).toBe('wasm')
     expect(out.evalLoss).toBeLessThan(out.firstEvalLoss - 0.5)
     const run = JSON.parse(readFileSync(path.join(ws, 'runs', out.runId, 'run.json'), 'utf8')) as { status: string; model: { parameters: number }; backend: { tried: { name: string }[] } }
@@ -54,15 +56,21 @@ describe.skipIf(!HAS_SHARED_DATA)('training from the CLI', () => {
   it('resumes after kill -9 with the same loss curve as the uninterrupted run', async () => {
     expect(straight).not.toBe('')
     const child = spawn(process.execPath, [BIN, 'train', '--workspace', ws, ...TRAIN, '--json'], { env: { ...process.env, ...env }, stdio: 'ignore' })
+    const exited = once(child, 'exit')
     const runs = path.join(ws, 'runs')
-    const run = await waitFor(() => readdirSync(runs).find((r) => r !== straight), 60_000, 'the second run to start')
-    // Past the step-20 checkpoint and into the next stretch, so the resume has steps to redo.
-    await waitFor(() => existsSync(path.join(runs, run, 'metrics.jsonl')) && metrics(ws, run).some((p) => p.step >= 24), 300_000, 'step 24')
-    const workers = execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n').filter(Boolean).map(Number)
-    child.kill('SIGKILL')
-    for (const pid of workers) process.kill(pid, 'SIGKILL')
-    await once(child, 'exit')
-    expect(metrics(ws, run).some((p) => p.step >= 24 && p.step < 40)).toBe(true)
+    let run = ''
+    try {
+      run = await waitFor(() => readdirSync(runs).find((r) => r !== straight), 60_000, 'the second run to start')
+      // Past the step-30 checkpoint and into the next stretch, so the resume has steps to redo.
+      await waitFor(() => existsSync(path.join(runs, run, 'metrics.jsonl')) && metrics(ws, run).some((p) => p.step >= 34), 300_000, 'step 34')
+    } finally {
+      // The CLI and its job worker die together, as in a crash: nothing gets to write a last checkpoint.
+      const workers = execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n').filter(Boolean).map(Number)
+      child.kill('SIGKILL')
+      for (const pid of workers) process.kill(pid, 'SIGKILL')
+      await exited
+    }
+    expect(metrics(ws, run).some((p) => p.step >= 34 && p.step < 60)).toBe(true)
 
     const r = await cli(['resume', run, '--workspace', ws, '--json'], env)
     expect(r.code, r.stderr + r.stdout).toBe(0)

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { AppError } from '../../shared/errors'
 import type { Job, JobRequest } from '../../shared/jobs'
 import type { SampleResult } from '../../shared/runs'
-import type { TrainResult } from '../train/train-job'
+import type { TrainResult } from '../train/training'
 import { type Flags, type Print, cliEngine, runJob } from './run-job'
 
 function workspaceFlag(flags: Flags, usage: string): string {

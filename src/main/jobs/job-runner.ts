@@ -4,7 +4,7 @@ import { type ChildProcess, fork } from 'node:child_process'
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { createInterface } from 'node:readline'
-import { AppError, type ErrorInfo } from '../../shared/errors'
+import { AppError, type ErrorInfo, invalidInput } from '../../shared/errors'
 import { FINISHED_STATUSES, type Job, JobInput, type JobProgress, type JobRequest } from '../../shared/jobs'
 import type { EventSink } from '../engine-events'
 import { jobKind } from './job-kinds'
@@ -84,7 +84,9 @@ export class JobRunner {
   }
 
   async start(request: JobRequest): Promise<Job> {
-    const input = JobInput.parse(request)
+    const parsed = JobInput.safeParse(request)
+    if (!parsed.success) throw invalidInput(`a ${String((request as { kind?: unknown }).kind)} job`, parsed.error)
+    const input = parsed.data
     const spec = jobKind(input.kind)
     if (!spec) throw new AppError('unsupported', `Unknown job kind "${input.kind}".`)
     const job: Job = {

@@ -47,7 +47,8 @@ function attentionBatched(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, mask: 
   const expand = (x: tf.Tensor4D): tf.Tensor4D => {
     const t = tf.transpose(x, [0, 2, 1, 3]) as tf.Tensor4D
     if (rep === 1) return t
-    return tf.broadcastTo(t.reshape([b, kvHeads, 1, tk, d]), [b, kvHeads, rep, tk, d]).reshape([b, heads, tk, d])
+    // Rank 4 (tfjs has no rank-5 Tile gradient): kv head j serves query heads j*rep .. j*rep + rep - 1.
+    return tf.broadcastTo(t.reshape([b, kvHeads, 1, tk * d]), [b, kvHeads, rep, tk * d]).reshape([b, heads, tk, d])
   }
   const qh = tf.transpose(tf.mul(q, 1 / Math.sqrt(d)), [0, 2, 1, 3]) as tf.Tensor4D
   const scores = tf.matMul(qh, expand(k), false, true)

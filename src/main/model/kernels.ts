@@ -6,6 +6,12 @@ import { crossEntropy, embedding, linear, rmsNorm, swiglu } from './ops'
 import type { Rope } from './rope'
 
 export interface Kernels {
+  /**
+   * fused: each decoder layer, and the final norm + output head + cross-entropy, is one op with a hand-written
+   * backward (memory freed layer by layer; the other choices below then apply only to the KV-cache path, except
+   * attention); ops: composed from the pieces below through tfjs's tape.
+   */
+  layers: 'fused' | 'ops'
   /** custom: plain 2-D products with explicit-transpose gradients; stock: tf.matMul and its gradient. */
   linear: 'custom' | 'stock'
   /** scatter: gather with a scatterND gradient; onehot: one-hot matMul; gather: tf.gather (no gradient on wasm). */
@@ -18,14 +24,14 @@ export interface Kernels {
 }
 
 /** tfjs's own ops throughout, as a stock TF.js port would be written (one-hot embedding where gather has no gradient). */
-export const STOCK_KERNELS: Kernels = { linear: 'stock', embedding: 'onehot', attention: 'batched', rope: 'slice', elementwise: 'stock' }
+export const STOCK_KERNELS: Kernels = { layers: 'ops', linear: 'stock', embedding: 'onehot', attention: 'batched', rope: 'slice', elementwise: 'stock' }
 
 /** The fastest choice for a tfjs backend name ('wasm', 'cpu', 'tensorflow', ...). */
 export function defaultKernels(backend: string = tf.getBackend()): Kernels {
-  if (backend === 'wasm') return { linear: 'custom', embedding: 'scatter', attention: 'per-head', rope: 'matmul', elementwise: 'fused' }
-  if (backend === 'cpu') return { linear: 'custom', embedding: 'scatter', attention: 'batched', rope: 'matmul', elementwise: 'fused' }
+  if (backend === 'wasm') return { layers: 'fused', linear: 'custom', embedding: 'scatter', attention: 'per-head', rope: 'matmul', elementwise: 'fused' }
+  if (backend === 'cpu') return { layers: 'fused', linear: 'custom', embedding: 'scatter', attention: 'batched', rope: 'matmul', elementwise: 'fused' }
   // Native TensorFlow runs transposed and batched products at full speed; its own matMul gradient avoids the copies.
-  return { linear: 'stock', embedding: 'scatter', attention: 'batched', rope: 'matmul', elementwise: 'fused' }
+  return { layers: 'fused', linear: 'stock', embedding: 'scatter', attention: 'batched', rope: 'matmul', elementwise: 'fused' }
 }
 
 export function applyLinear(k: Kernels, x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {

@@ -6,6 +6,7 @@ import { AppError } from '../../shared/errors'
 import { type LlamaConfig, checkLlamaConfig, headDim, tensorShapes } from '../weights/llama-config'
 import { type NamedTensors, elementCount, formatShape, sameShape } from '../weights/named-tensors'
 import { causalMask } from './attention'
+import { type LayerWeights, decoderLayer, headLoss } from './fused'
 import { type GenerateOptions, generateTokens } from './generate'
 import {
   type Kernels,
@@ -181,7 +182,11 @@ export class LlamaModel {
   logits(ids: tf.Tensor2D): tf.Tensor3D {
     this.checkAlive()
     const [b, t] = ids.shape
-    return tf.tidy(() => this.forward(ids, null, this.kernels()).reshape([b, t, this.config.vocabSize]))
+    const k = this.kernels()
+    return tf.tidy(() => {
+      const x = applyRmsNorm(k, this.hidden(ids, null, k), this.norm as tf.Tensor1D, this.config.rmsNormEps)
+      return applyLinear(k, x, this.head()).reshape([b, t, this.config.vocabSize])
+    })
   }
 
   /** Mean cross-entropy of next-token predictions; targets [b, t] int32, -1 = ignore. */
@@ -189,7 +194,13 @@ export class LlamaModel {
     this.checkAlive()
     if (!sameShape(inputs.shape, targets.shape)) throw new AppError('invalid_input', `inputs ${formatShape(inputs.shape)} and targets ${formatShape(targets.shape)} differ in shape`)
     const k = this.kernels()
-    return tf.tidy(() => applyCrossEntropy(k, this.forward(inputs, null, k), targets.reshape([-1]) as tf.Tensor1D))
+    return tf.tidy(() => {
+      const x = this.hidden(inputs, null, k)
+      const t = targets.reshape([-1]) as tf.Tensor1D
+      if (k.layers === 'fused') return headLoss(x, this.norm as tf.Tensor1D, this.head(), t, this.config.rmsNormEps)
+      const logits = applyLinear(k, applyRmsNorm(k, x, this.norm as tf.Tensor1D, this.config.rmsNormEps), this.head())
+      return applyCrossEntropy(k, logits, t)
+    })
   }
 
   /** An empty KV cache for `batch` sequences of at most maxPositionEmbeddings tokens. */
@@ -205,9 +216,10 @@ export class LlamaModel {
     if (cache.length + t > cache.maxLength) throw new AppError('invalid_input', `${cache.length + t} positions exceed the model's context of ${cache.maxLength}`)
     const k = this.kernels()
     return tf.tidy(() => {
-      const logits = this.forward(ids, cache, k, true)
+      const x = this.hidden(ids, cache, k)
       cache.length += t
-      return logits as tf.Tensor2D
+      const last = tf.gather(x.reshape([b, t, this.config.hiddenSize]), [t - 1], 1).reshape([b, this.config.hiddenSize]) as tf.Tensor2D
+      return applyLinear(k, applyRmsNorm(k, last, this.norm as tf.Tensor1D, this.config.rmsNormEps), this.head())
     })
   }
 
@@ -239,19 +251,28 @@ export class LlamaModel {
     return m
   }
 
+  /** The output projection [hidden, vocab]: lm_head, or the embeddings transposed when tied. */
+  private head(): tf.Tensor2D {
+    return this.lmHead ? (this.lmHead as tf.Tensor2D) : tf.transpose(this.embed as tf.Tensor2D)
+  }
+
   /**
-   * The decoder: logits [b*t, vocab] for all positions, or [b, vocab] for the last one when `lastOnly`.
-   * With a cache, positions start at cache.length and the new keys/values are appended (kept tensors).
+   * Embeddings and decoder layers: the hidden states [b*t, hidden] before the final norm. With a cache,
+   * positions start at cache.length and the new keys/values are appended (kept tensors).
    */
-  private forward(ids: tf.Tensor2D, cache: KvCache | null, k: Kernels, lastOnly = false): tf.Tensor2D {
+  private hidden(ids: tf.Tensor2D, cache: KvCache | null, k: Kernels): tf.Tensor2D {
     const cfg = this.config
     const [b, t] = ids.shape
     const n = b * t
     const hd = headDim(cfg)
     const start = cache?.length ?? 0
-    const tk = start + t
-    const mask = cache ? causalMask(t, tk, start) : this.trainingMask(t)
+    const mask = cache ? causalMask(t, start + t, start) : this.trainingMask(t)
     let x = applyEmbedding(k, this.embed as tf.Tensor2D, ids.reshape([n]) as tf.Tensor1D)
+    if (!cache && k.layers === 'fused') {
+      const shape = { batch: b, seq: t, heads: cfg.numAttentionHeads, kvHeads: cfg.numKeyValueHeads, headDim: hd, eps: cfg.rmsNormEps }
+      for (const L of this.layers) x = decoderLayer(x, L as unknown as LayerWeights, shape, this.rope, mask, k.attention)
+      return x
+    }
     for (let i = 0; i < this.layers.length; i++) {
       const L = this.layers[i]!
       const h = applyRmsNorm(k, x, L.inputNorm as tf.Tensor1D, cfg.rmsNormEps)
@@ -276,9 +297,6 @@ export class LlamaModel {
       const m = applySwiglu(k, applyLinear(k, h2, L.gate as tf.Tensor2D), applyLinear(k, h2, L.up as tf.Tensor2D))
       x = tf.add(x, applyLinear(k, m, L.down as tf.Tensor2D))
     }
-    if (lastOnly) x = tf.gather(x.reshape([b, t, cfg.hiddenSize]), [t - 1], 1).reshape([b, cfg.hiddenSize])
-    x = applyRmsNorm(k, x, this.norm as tf.Tensor1D, cfg.rmsNormEps)
-    const head = this.lmHead ? (this.lmHead as tf.Tensor2D) : tf.transpose(this.embed as tf.Tensor2D)
-    return applyLinear(k, x, head)
+    return x
   }
 }

@@ -68,30 +68,28 @@ export class Rope {
     return { cos: tf.slice(this.cos!, [start, 0], [length, this.headDim]), sin: tf.slice(this.sin!, [start, 0], [length, this.headDim]) }
   }
 
-  /**
-   * Rotates x [b, t, heads, headDim] for positions start .. start + t - 1:
-   * x * cos + rotate_half(x) * sin, with rotate_half as a plain 2-D product (no slices).
-   * Backward: dx = dy * cos + (dy * sin) R^T.
-   */
-  apply(x: tf.Tensor4D, start: number): tf.Tensor4D {
+  /** x * cos + rotate_half(x) * sin for x [b, t, heads, headDim] at positions start .., rotate_half as x R. */
+  forward(x: tf.Tensor4D, start: number): tf.Tensor4D {
     const [b, t, h, d] = x.shape
     const { cos, sin } = this.tables(start, t)
-    const rot = this.rot
-    const rotT = this.rotT
-    const f = customOp(([xi], save) => {
-      const c = cos.reshape([t, 1, d])
-      const s = sin.reshape([t, 1, d])
-      save([c, s])
-      const rotated = tf.matMul(xi!.reshape([b * t * h, d]) as tf.Tensor2D, rot).reshape([b, t, h, d])
-      return {
-        value: tf.add(tf.mul(xi!, c), tf.mul(rotated, s)),
-        gradFunc: (dy, saved) => {
-          const [sc, ss] = saved as [tf.Tensor, tf.Tensor]
-          const back = tf.matMul(tf.mul(dy, ss).reshape([b * t * h, d]) as tf.Tensor2D, rotT).reshape([b, t, h, d])
-          return tf.add(tf.mul(dy, sc), back)
-        },
-      }
-    })
+    const rotated = tf.matMul(x.reshape([b * t * h, d]) as tf.Tensor2D, this.rot).reshape([b, t, h, d])
+    return tf.add(tf.mul(x, cos.reshape([t, 1, d])), tf.mul(rotated, sin.reshape([t, 1, d])))
+  }
+
+  /** The gradient of forward: dx = dy * cos + (dy * sin) R^T. */
+  backward(dy: tf.Tensor4D, start: number): tf.Tensor4D {
+    const [b, t, h, d] = dy.shape
+    const { cos, sin } = this.tables(start, t)
+    const back = tf.matMul(tf.mul(dy, sin.reshape([t, 1, d])).reshape([b * t * h, d]) as tf.Tensor2D, this.rotT).reshape([b, t, h, d])
+    return tf.add(tf.mul(dy, cos.reshape([t, 1, d])), back)
+  }
+
+  /** forward as a differentiable op (no slices: rotate_half is a plain 2-D product). */
+  apply(x: tf.Tensor4D, start: number): tf.Tensor4D {
+    const f = customOp(([xi]) => ({
+      value: this.forward(xi as tf.Tensor4D, start),
+      gradFunc: (dy) => this.backward(dy as tf.Tensor4D, start),
+    }))
     return f(x) as tf.Tensor4D
   }
 

@@ -30,6 +30,38 @@ export function isHeldOut(id: string, fraction: number): boolean {
   return h / 4294967296 < fraction
 }
 
+/**
+ * The documents a run reads, chosen before any text is read: each split's documents (by id hash) in a seeded
+ * random order until their stored token counts reach the wanted amount (with a margin, since stored counts may
+ * be estimates), so a budget smaller than the corpus samples all of it rather than its first files.
+ */
+async function chooseDocuments(store: DocumentStore, where: string | null, o: PrepareOptions): Promise<Set<string>> {
+  let q = store.docs.query().select(['id', 'tokens'])
+  if (where) q = q.where(where)
+  const train: { id: string; tokens: number }[] = []
+  const held: { id: string; tokens: number }[] = []
+  for await (const batch of q) {
+    for (const row of batch.toArray() as unknown as { id: string; tokens: number }[]) {
+      ;(isHeldOut(row.id, o.heldOutFraction) ? held : train).push({ id: row.id, tokens: Number(row.tokens) })
+    }
+  }
+  const chosen = new Set<string>()
+  const take = (docs: { id: string; tokens: number }[], wanted: number, salt: number): void => {
+    docs.sort((a, b) => (a.id < b.id ? -1 : 1))
+    const order = new Rng(mixSeed(o.seed, salt)).permutation(docs.length)
+    let tokens = 0
+    for (const i of order) {
+      if (tokens >= wanted * 1.25) break
+      const d = docs[i]!
+      chosen.add(d.id)
+      tokens += d.tokens
+    }
+  }
+  take(train, o.trainTokensWanted, 1)
+  take(held, o.heldOutTokensWanted, 2)
+  return chosen
+}
+
 export interface PrepareOptions {
   workspaceDir: string
   filter: DocFilter
@@ -38,6 +70,8 @@ export interface PrepareOptions {
   /** Stop reading the corpus once both splits hold this many tokens. */
   trainTokensWanted: number
   heldOutTokensWanted: number
+  /** Seeds the choice of documents. */
+  seed: number
   dir: string
   signal: AbortSignal
   progress(documents: number, tokens: number): void
@@ -61,17 +95,15 @@ export async function prepareTokenFiles(o: PrepareOptions): Promise<TokenFiles> 
   let heldOutDocuments = 0
   try {
     const where = whereClause(o.filter)
+    const chosen = await chooseDocuments(store, where, o)
     let q = store.docs.query().select(['id', 'text'])
     if (where) q = q.where(where)
-    scan: for await (const batch of q) {
+    for await (const batch of q) {
       for (const row of batch.toArray() as unknown as { id: string; text: string }[]) {
         throwIfStopped(o.signal)
+        if (!chosen.has(row.id)) continue
         const held = isHeldOut(row.id, o.heldOutFraction)
         const out = held ? heldOut : train
-        if (out.tokens >= (held ? o.heldOutTokensWanted : o.trainTokensWanted)) {
-          if (train.tokens >= o.trainTokensWanted && heldOut.tokens >= o.heldOutTokensWanted) break scan
-          continue
-        }
         const ids = o.tokenizer.encode(row.text)
         ids.push(eos)
         await out.write(ids)
