@@ -3,7 +3,6 @@ import path from 'node:path'
 import type { DocFilter } from '../../shared/corpus'
 import { AppError } from '../../shared/errors'
 import type { Job, JobRequest } from '../../shared/jobs'
-import { TOKEN_COUNTER_NAME } from '../corpus/analyze'
 import { DocumentStore } from '../corpus/document-store'
 import type { ImportResult } from '../corpus/import-job'
 import { Workspace } from '../workspace/workspace'
@@ -74,7 +73,7 @@ export async function searchCommand(query: string | undefined, flags: Flags, pri
 }
 
 export async function statsCommand(flags: Flags, print: Print): Promise<number> {
-  const stats = await withStore(flags, 'stats --workspace DIR', (s) => s.stats(TOKEN_COUNTER_NAME))
+  const stats = await withStore(flags, 'stats --workspace DIR', (s) => s.stats())
   const lines = [
     `${stats.documents} documents, ${stats.tokens} tokens (${stats.tokenCounter}), ${stats.imports} imports`,
     `Languages: ${stats.languages.map((l) => `${l.key} ${l.documents}`).join(', ')}`,

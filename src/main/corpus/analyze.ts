@@ -7,6 +7,7 @@ import { detectLanguage } from './signals/language'
 import { LSH_RECALL_WEIGHTS, bandHashes, bandsForThreshold, minhash } from './signals/minhash'
 import { assessQuality } from './signals/quality'
 import { textStats } from './signals/text-stats'
+import { estimateTokens } from './token-counter'
 import type { RawDocument } from './types'
 
 /**
@@ -16,9 +17,6 @@ import type { RawDocument } from './types'
  */
 export const LSH_LAYOUT = bandsForThreshold(0.8, 128, LSH_RECALL_WEIGHTS)
 
-/** How token counts are made until the workspace tokenizer lands: ~4 characters a token, one per CJK character. */
-export const TOKEN_COUNTER_NAME = 'estimate'
-
 export interface AnalyzeContext {
   /** Source name from the import (wins over the record's own). */
   source?: string
@@ -26,6 +24,8 @@ export interface AnalyzeContext {
   fallbackSource: string
   batch: string
   importedAt: string
+  /** Tokens of a text with the workspace tokenizer; absent: the estimate. */
+  countTokens?: (text: string) => number
 }
 
 export function analyze(doc: RawDocument, ctx: AnalyzeContext): DocumentRow {
@@ -58,7 +58,7 @@ export function analyze(doc: RawDocument, ctx: AnalyzeContext): DocumentRow {
     lang_conf: lang.confidence,
     chars: stats.chars,
     words: stats.words,
-    tokens: estimateTokens(text, stats.chars, stats.cjkRatio),
+    tokens: ctx.countTokens ? ctx.countTokens(text) : estimateTokens(stats.chars, stats.cjkRatio),
     quality_pass: quality.pass,
     quality_fails: quality.failed,
     dup_status: 'unique',
@@ -70,11 +70,6 @@ export function analyze(doc: RawDocument, ctx: AnalyzeContext): DocumentRow {
     vector: embed(text),
     meta: JSON.stringify(doc.meta ?? {}),
   }
-}
-
-function estimateTokens(text: string, chars: number, cjkRatio: number): number {
-  const cjkChars = Math.round(chars * cjkRatio)
-  return Math.max(1, Math.round((chars - cjkChars) / 4 + cjkChars))
 }
 
 function domainOf(url: string | undefined): string | null {

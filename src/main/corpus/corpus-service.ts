@@ -2,7 +2,6 @@
 import type { CorpusStats, DocDetail, DocFilter, DocSort, DocSummary } from '../../shared/corpus'
 import type { Workspace } from '../workspace/workspace'
 import { DocumentStore } from './document-store'
-import { TOKEN_COUNTER_NAME } from './analyze'
 import { loadStats, saveStats, statsVersion } from './stats-cache'
 
 export class CorpusService {
@@ -38,7 +37,7 @@ export class CorpusService {
     if (this.statsCache?.version !== version) {
       let stats = await loadStats(this.ws, version)
       if (!stats) {
-        stats = await store.stats(TOKEN_COUNTER_NAME)
+        stats = await store.stats()
         await saveStats(this.ws, version, stats)
       }
       this.statsCache = { version, stats }

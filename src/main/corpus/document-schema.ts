@@ -94,6 +94,8 @@ export interface ImportRow {
   exact_duplicates: number
   problems: number
   bytes: number
+  /** How this import counted tokens: the tokenizer's file name, or "estimate". */
+  token_counter: string
 }
 
 export function importsSchema() {
@@ -111,5 +113,6 @@ export function importsSchema() {
     new Field('exact_duplicates', new Int32()),
     new Field('problems', new Int32()),
     new Field('bytes', new Float64()),
+    new Field('token_counter', new Utf8()),
   ])
 }

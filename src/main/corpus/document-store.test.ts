@@ -87,7 +87,7 @@ describe('DocumentStore', () => {
   })
 
   it('summarises the corpus', async () => {
-    const stats = await store.stats('estimate')
+    const stats = await store.stats()
     expect(stats.documents).toBe(7)
     expect(stats.languages.map((l) => [l.key, l.documents])).toEqual(expect.arrayContaining([['en', 4], ['zh', 2], ['la', 1]]))
     expect(stats.nearDuplicates).toBe(3)

@@ -48,6 +48,8 @@ export class DocumentStore {
     const imports = names.includes(IMPORTS_TABLE)
       ? await db.openTable(IMPORTS_TABLE)
       : await db.createEmptyTable(IMPORTS_TABLE, importsSchema(), { existOk: true })
+    // Workspaces from before token counts were recorded per import counted with the estimate.
+    if (!(await imports.schema()).fields.some((f) => f.name === 'token_counter')) await imports.addColumns([{ name: 'token_counter', valueSql: "'estimate'" }])
     return new DocumentStore(docs, imports)
   }
 
@@ -213,7 +215,7 @@ export class DocumentStore {
     return hits.map((h) => ({ ...summary(h), score: 1 - Number(h._distance) }))
   }
 
-  async stats(tokenCounter: string): Promise<CorpusStats> {
+  async stats(): Promise<CorpusStats> {
     const langs = new Map<string, { documents: number; tokens: number }>()
     const sources = new Map<string, { documents: number; tokens: number }>()
     const fails = new Map<string, number>()
@@ -244,7 +246,10 @@ export class DocumentStore {
         hist[b]!++
       }
     }
-    const importRows = (await this.imports.query().select(['exact_duplicates']).toArray()) as Row[]
+    const importRows = (await this.imports.query().select(['exact_duplicates', 'token_counter']).toArray()) as Row[]
+    // One name when every import counted the same way; otherwise say the counts are mixed.
+    const counters = [...new Set(importRows.map((r) => String(r.token_counter)))].sort()
+    const tokenCounter = counters.length > 1 ? `mixed: ${counters.join(' + ')}` : (counters[0] ?? 'estimate')
     const byCount = (m: Map<string, { documents: number; tokens: number }>) =>
       [...m].map(([key, v]) => ({ key, ...v })).sort((a, b) => b.tokens - a.tokens || a.key.localeCompare(b.key))
     return {

@@ -8,7 +8,8 @@ import { z } from 'zod'
 import type { JobInput } from '../../shared/jobs'
 import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
-import { TOKEN_COUNTER_NAME, analyze } from './analyze'
+import { analyze } from './analyze'
+import { ESTIMATE, workspaceTokenCounter } from './token-counter'
 import type { DocumentRow } from './document-schema'
 import { DocumentStore } from './document-store'
 import { clusterNearDuplicates } from './near-duplicates'
@@ -79,6 +80,8 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   const problemsFile = path.join(ws.folder('jobs'), `${state.batch}.problems.jsonl`)
   const problems = await ProblemLog.open(problemsFile)
   const done = new Set(state.done)
+  const counter = await workspaceTokenCounter(ws.dir)
+  ctx.log(counter.problem ? `Token counts are estimates: ${counter.problem}` : `Token counts with ${counter.name}`)
 
   // First pass: what there is to read, for a byte total (cheap: no file is opened but archives).
   const inputs: InputFile[] = []
@@ -136,7 +139,7 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
         records++
         if (records <= skip) continue
         state.counts.read++
-        const row = analyze(item.doc, { source: input.source, fallbackSource, batch: state.batch, importedAt: state.startedAt })
+        const row = analyze(item.doc, { source: input.source, fallbackSource, batch: state.batch, importedAt: state.startedAt, ...(counter.name !== ESTIMATE ? { countTokens: counter.count } : {}) })
         if (added.has(row.id)) {
           state.counts.exactDuplicates++
           continue
@@ -191,9 +194,10 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
     exact_duplicates: state.counts.exactDuplicates,
     problems: state.counts.problems,
     bytes: state.counts.bytes,
+    token_counter: counter.name,
   })
   ctx.progress({ done: totalBytes, total: totalBytes, message: 'Computing corpus statistics' })
-  await saveStats(ws, await statsVersion(store), await store.stats(TOKEN_COUNTER_NAME))
+  await saveStats(ws, await statsVersion(store), await store.stats())
   store.close()
   const c = state.counts
   ctx.log(`Read ${c.read} documents from ${c.files} files: ${c.added} added, ${c.alreadyPresent} already in the workspace, ${c.exactDuplicates} exact duplicates, ${c.problems} problems`)

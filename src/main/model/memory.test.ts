@@ -1,7 +1,10 @@
 // The training memory estimate and the refusal of runs that cannot fit (checked before anything is allocated).
+import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../shared/errors'
 import { parameterCount, presetConfig } from '../weights/llama-config'
+import { selectBackend } from './backend'
+import { LlamaModel } from './llama'
 import { checkFits, estimateTrainingMemory } from './memory'
 
 describe('estimateTrainingMemory', () => {
@@ -15,6 +18,27 @@ describe('estimateTrainingMemory', () => {
     expect(e.totalBytes).toBe(e.parametersBytes + e.gradientsBytes + e.optimizerBytes + e.activationsBytes)
     const longer = estimateTrainingMemory(cfg, { batch: 8, seq: 512 })
     expect(longer.activationsBytes).toBeGreaterThan(2 * e.activationsBytes)
+  })
+
+  it.each([
+    { seq: 32, label: 'probabilities kept' },
+    { seq: 160, label: 'probabilities recomputed' },
+  ])('bounds the peak memory of a real training step on wasm ($label)', async ({ seq }) => {
+    await selectBackend('wasm')
+    const cfg = presetConfig('debug', 2000)
+    const model = LlamaModel.init(cfg, 1, { namePrefix: `m${seq}/` })
+    const x = tf.zeros([2, seq], 'int32') as tf.Tensor2D
+    const before = tf.memory().numBytes
+    const info = await tf.profile(() => {
+      const { value, grads } = tf.variableGrads(() => model.loss(x, x), model.variables())
+      tf.dispose([value, ...Object.values(grads)])
+    })
+    const e = estimateTrainingMemory(cfg, { batch: 2, seq })
+    const peak = info.peakBytes - before
+    expect(peak).toBeLessThan(e.activationsBytes + e.gradientsBytes)
+    expect(peak).toBeGreaterThan((e.activationsBytes + e.gradientsBytes) / 3)
+    model.dispose()
+    x.dispose()
   })
 
   it('gives TinyLlama-1.1B about 4.4 GB of fp32 weights and 17.6 GB before activations', () => {

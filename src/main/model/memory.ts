@@ -26,20 +26,28 @@ const F32 = 4
 export const WASM_HEAP_BYTES = 4 * 1024 ** 3
 
 /**
- * Estimates the memory of a training step (fp32 everywhere). Activations count, per token and layer, what the
- * tape keeps for the backward pass and the gradients it holds until the pass ends (tfjs frees neither early):
- * norm inputs and outputs, q/k/v before and after RoPE, attention scores and probabilities (heads x seq), the
- * MLP's gate/up/silu; plus the output head's logits, softmax and logit gradient.
+ * Estimates the memory of a training step (fp32 everywhere) with the fused layers (fused.ts). Per token, every
+ * layer keeps x, q, the attention output, the residual, k, v, the MLP's gate and up, and the attention
+ * probabilities when they are kept (seq <= 4 x headDim); the head keeps its input and softmax. On top comes
+ * the largest transient: the head's backward (about 5 x vocab a token) or one layer's attention backward
+ * (about 12 x heads x seq), plus the causal mask and weight-sized transients. tfjs holds saved tensors and intermediate gradients until the backward pass
+ * ends, and allocations fragment: measured peaks on wasm were 1.25-1.45x this sum, so it is scaled by 1.5.
  */
 export function estimateTrainingMemory(config: LlamaConfig, opts: MemoryOptions): MemoryEstimate {
   const params = parameterCount(config)
   const tokens = opts.batch * opts.seq
   const h = config.hiddenSize
-  const kv = config.numKeyValueHeads * headDim(config)
+  const hd = headDim(config)
+  const kv = config.numKeyValueHeads * hd
   const m = config.intermediateSize
-  const perTokenLayer = 14 * h + 6 * kv + 6 * m + 4 * config.numAttentionHeads * opts.seq
-  const perTokenHead = 4 * config.vocabSize + 4 * h
-  const activationsBytes = Math.ceil(2 * tokens * (perTokenLayer * config.numHiddenLayers + perTokenHead) * F32)
+  const probs = config.numAttentionHeads * opts.seq
+  const savedPerLayer = 4 * h + 2 * kv + 2 * m + (opts.seq <= 4 * hd ? probs : 0)
+  const savedHead = 2 * h + config.vocabSize
+  const transient = Math.max(5 * config.vocabSize, 15 * h + 6 * m + 12 * probs)
+  const perToken = config.numHiddenLayers * savedPerLayer + savedHead + transient
+  // Fixed costs: the causal mask, and weight-sized transients (transposed weights, fresh gradients).
+  const fixed = opts.seq * opts.seq + 2 * params
+  const activationsBytes = Math.ceil(1.5 * (tokens * perToken + fixed) * F32)
   const parametersBytes = params * F32
   const gradientsBytes = params * F32
   const optimizerBytes = 2 * params * F32

@@ -14,7 +14,6 @@ function referenceSequence(cfg: LlamaConfig, w: NamedTensors, ids: number[]): nu
   const nh = cfg.numAttentionHeads
   const nkv = cfg.numKeyValueHeads
   const hd = H / nh
-  const T = ids.length
   const get = (name: string): Float32Array => {
     const t = w.get(name)
     if (!t) throw new Error(`missing ${name}`)

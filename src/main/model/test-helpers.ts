@@ -1,5 +1,4 @@
 // Shared by the model tests: the backends every test runs on, random weights, and array comparisons.
-import * as tf from '@tensorflow/tfjs'
 import { type LlamaConfig, presetConfig, tensorShapes } from '../weights/llama-config'
 import { type NamedTensors, elementCount } from '../weights/named-tensors'
 import { type BackendName, selectBackend } from './backend'
