@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../shared/errors'
 import { currentBackend, selectBackend } from './backend'
+import { LlamaModel } from './llama'
+import { maxAbsDiff, randomTensors, relDiff, tinyConfig } from './test-helpers'
 
 const hasNative = (() => {
   try {
@@ -35,6 +37,28 @@ describe('selectBackend', () => {
   it.skipIf(hasNative)('an explicit native backend that is not installed is an error saying what to install', async () => {
     await expect(selectBackend('tensorflow')).rejects.toThrow(AppError)
     await expect(selectBackend('tensorflow-gpu')).rejects.toThrow(/npm i @tensorflow\/tfjs-node-gpu/)
+  })
+
+  it('the threaded wasm backend gives the cpu backend\'s logits and gradients', async () => {
+    await selectBackend('wasm', { wasmThreads: 2 })
+    const cfg = tinyConfig({ hiddenSize: 64, intermediateSize: 96 })
+    const tensors = randomTensors(cfg, 3, 0.1)
+    const run = (prefix: string): { logits: Float32Array; grads: Float32Array[] } => {
+      const model = LlamaModel.fromNamedTensors(cfg, tensors, { namePrefix: prefix })
+      const ids = tf.tensor2d([[1, 5, 9, 13, 17, 21, 25, 29, 33]], [1, 9], 'int32')
+      const targets = tf.tensor2d([[5, 9, 13, 17, 21, 25, 29, 33, 37]], [1, 9], 'int32')
+      const logits = tf.tidy(() => model.logits(ids).dataSync() as Float32Array)
+      const grads = tf.tidy(() => Object.values(tf.variableGrads(() => model.loss(ids, targets), model.variables()).grads).map((g) => g.dataSync() as Float32Array))
+      tf.dispose([ids, targets])
+      model.dispose()
+      return { logits, grads }
+    }
+    const wasm = run('wasm/')
+    await selectBackend('cpu')
+    const cpu = run('cpu/')
+    await selectBackend('wasm')
+    expect(maxAbsDiff(wasm.logits, cpu.logits)).toBeLessThan(1e-5)
+    wasm.grads.forEach((g, i) => expect(relDiff(g, cpu.grads[i]!)).toBeLessThan(1e-4))
   })
 
   it('switching to cpu and back keeps the wasm tensors', async () => {

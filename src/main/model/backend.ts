@@ -26,7 +26,7 @@ export interface BackendSelection {
 }
 
 export interface SelectOptions {
-  /** XNNPACK threads for wasm (1 to 8). Default: CPT_STUDIO_WASM_THREADS, else the logical cores (at most 8). */
+  /** XNNPACK threads for wasm (1 to 8). Default: CPT_STUDIO_WASM_THREADS, else the logical cores less one (1 to 8). */
   wasmThreads?: number
   /** The wasm package exactly as shipped (one thread, its own Slice kernel): for baseline measurements only. */
   stockWasm?: boolean
@@ -102,9 +102,14 @@ async function tryBackend(name: BackendName, opts: SelectOptions): Promise<{ ok:
   }
 }
 
+/**
+ * The default leaves one core to the rest of the app: XNNPACK's thread pool waits for its slowest thread at
+ * every product, so when the machine has fewer free cores than threads each product can stall for a
+ * scheduler time slice (measured on a loaded 2-core machine: a tiny model's step went from 5 to 70 ms).
+ */
 function wasmThreads(opts: SelectOptions): number {
   const fromEnv = Number(process.env.CPT_STUDIO_WASM_THREADS)
-  const wanted = opts.wasmThreads ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : os.availableParallelism())
+  const wanted = opts.wasmThreads ?? (Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : os.availableParallelism() - 1)
   return Math.max(1, Math.min(8, Math.floor(wanted)))
 }
 

@@ -125,13 +125,13 @@ describe.each(TEST_BACKENDS)('LlamaModel on %s', (backend) => {
   })
 
   it.each([
-    { attention: 'per-head', seq: 7 },
-    { attention: 'batched', seq: 7 },
+    { attention: 'per-head', seq: 7, tie: false },
+    { attention: 'batched', seq: 7, tie: true },
     // Past 4 x headDim the fused layers recompute the attention probabilities in the backward pass.
-    { attention: 'per-head', seq: 37 },
-    { attention: 'batched', seq: 37 },
-  ] as const)('whole-model gradients ($attention attention, seq $seq) equal those of tfjs\'s stock ops, with ignored targets', ({ attention, seq }) => {
-    const cfg = tinyConfig()
+    { attention: 'per-head', seq: 37, tie: true },
+    { attention: 'batched', seq: 37, tie: false },
+  ] as const)('whole-model gradients ($attention attention, seq $seq, tied $tie) equal those of tfjs\'s stock ops, with ignored targets', ({ attention, seq, tie }) => {
+    const cfg = tinyConfig({ tieWordEmbeddings: tie })
     const tensors = randomTensors(cfg, 9, 0.1)
     const ids = randomIds(new Prng(10), 2, seq, cfg.vocabSize)
     const targets = ids.map((s) => s.map((x, i) => (i === 3 ? -1 : (x * 7 + 1) % cfg.vocabSize)))

@@ -119,7 +119,7 @@ describe.each(TEST_BACKENDS)('custom gradients on %s', (backend) => {
     rope.dispose()
   })
 
-  it('slice, split and unstack give the same values as on the cpu backend', async () => {
+  it('slice, split, unstack and transpose give the same values as on the cpu backend', async () => {
     const data = rng.normalArray(3 * 4 * 5 * 6, 1)
     const shapes: [number[], number[], number[]][] = [
       [[3, 4, 5, 6], [1, 0, 2, 0], [2, 4, 3, 6]],
@@ -131,12 +131,25 @@ describe.each(TEST_BACKENDS)('custom gradients on %s', (backend) => {
     for (const [shape, begin, size] of shapes) {
       results.push(Array.from(tf.tidy(() => tf.slice(tf.tensor(data, shape), begin, size).dataSync())))
     }
+    const transposes: [number[], number[], 'float32' | 'int32'][] = [
+      [[37, 9], [1, 0], 'float32'],
+      [[3, 13, 9], [0, 2, 1], 'float32'],
+      [[2, 3, 20, 3], [0, 1, 3, 2], 'int32'],
+      [[2, 3, 20, 3], [0, 2, 1, 3], 'float32'],
+    ]
+    const transposed = transposes.map(([shape, perm, dtype]) =>
+      Array.from(tf.tidy(() => tf.transpose(tf.tensor(data.slice(0, shape.reduce((a, b) => a * b, 1)), shape).cast(dtype), perm).dataSync())),
+    )
     const unstacked = tf.tidy(() => tf.unstack(tf.tensor(data, [3, 4, 30]), 1).map((t) => Array.from(t.dataSync())))
     const split = tf.tidy(() => tf.split(tf.tensor(data, [3, 4, 30]), [10, 20], 2).map((t) => Array.from(t.dataSync())))
     await useBackend('cpu')
     try {
       shapes.forEach(([shape, begin, size], i) => {
         expect(results[i]).toEqual(Array.from(tf.tidy(() => tf.slice(tf.tensor(data, shape), begin, size).dataSync())))
+      })
+      transposes.forEach(([shape, perm, dtype], i) => {
+        const expected = tf.tidy(() => tf.transpose(tf.tensor(data.slice(0, shape.reduce((a, b) => a * b, 1)), shape).cast(dtype), perm).dataSync())
+        expect(transposed[i]).toEqual(Array.from(expected))
       })
       expect(unstacked).toEqual(tf.tidy(() => tf.unstack(tf.tensor(data, [3, 4, 30]), 1).map((t) => Array.from(t.dataSync()))))
       expect(split).toEqual(tf.tidy(() => tf.split(tf.tensor(data, [3, 4, 30]), [10, 20], 2).map((t) => Array.from(t.dataSync()))))

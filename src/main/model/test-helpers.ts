@@ -6,8 +6,9 @@ import { Prng } from './prng'
 
 export const TEST_BACKENDS: BackendName[] = ['cpu', 'wasm']
 
+/** One wasm thread: the test machines are shared, and a busy second core stalls the thread pool (backend.test.ts covers threads). */
 export async function useBackend(name: BackendName): Promise<void> {
-  await selectBackend(name)
+  await selectBackend(name, { wasmThreads: 1 })
 }
 
 /** The debug preset (hidden 64, 2 layers, 4 heads / 2 KV heads) shrunk further unless told otherwise. */

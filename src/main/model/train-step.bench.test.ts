@@ -57,6 +57,18 @@ it.skipIf(!BENCH)('training step tokens/s on bench-5m', { timeout: 3600_000 }, a
       const byKernel = new Map<string, number>()
       for (const k of info.kernels) byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + Number(k.kernelTimeMs))
       profile = [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 15).map(([k, ms]) => `${k} ${ms.toFixed(0)}ms`).join(', ')
+      if (env.BENCH_PROFILE_SHAPES === '1') {
+        const byShape = new Map<string, { ms: number; n: number }>()
+        for (const k of info.kernels) {
+          if (k.name !== 'BatchMatMul' && k.name !== 'Transpose') continue
+          const key = `${k.name} ${JSON.stringify(k.inputShapes)}`
+          const e = byShape.get(key) ?? { ms: 0, n: 0 }
+          e.ms += Number(k.kernelTimeMs)
+          e.n++
+          byShape.set(key, e)
+        }
+        for (const [key, e] of [...byShape].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) console.log(`${key} x${e.n}: ${e.ms.toFixed(0)} ms`)
+      }
     }
     const tokens = batch * seq * steps
     // On a shared machine wall time follows the load; tokens per CPU-second (all threads) much less so.

@@ -258,8 +258,8 @@ function patchWasmIdentity(): void {
 }
 
 /**
- * The wasm Transpose moving the innermost axis runs at ~10 ns an element (strided scalar loop); a blocked
- * JavaScript transpose of the last two axes runs at ~3-4. Other permutations keep the original kernel.
+ * The wasm Transpose moving the innermost axis runs at ~10 ns an element (strided scalar loop); a JavaScript
+ * transpose of the last two axes runs at ~1-2. Other permutations keep the original kernel.
  */
 function patchWasmTranspose(): void {
   const original = tf.getKernel('Transpose', 'wasm')
@@ -292,19 +292,35 @@ function patchWasmTranspose(): void {
   })
 }
 
-/** dst[offset + j * rows + i] = src[offset + i * cols + j], in 32 x 32 tiles. */
+/**
+ * dst[offset + j * rows + i] = src[offset + i * cols + j]. Eight source rows at a time, so each column of them
+ * becomes eight contiguous writes: 0.8-1.8 ns an element in V8 against 3.5-4 for 32 x 32 tiles.
+ */
 function transpose2dF32(src: Float32Array, dst: Float32Array, offset: number, rows: number, cols: number): void {
-  const B = 32
-  for (let i0 = 0; i0 < rows; i0 += B) {
-    const i1 = Math.min(i0 + B, rows)
-    for (let j0 = 0; j0 < cols; j0 += B) {
-      const j1 = Math.min(j0 + B, cols)
-      for (let i = i0; i < i1; i++) {
-        let s = offset + i * cols + j0
-        let d = offset + j0 * rows + i
-        for (let j = j0; j < j1; j++, s++, d += rows) dst[d] = src[s]!
-      }
+  const c2 = 2 * cols
+  const c3 = 3 * cols
+  const c4 = 4 * cols
+  const c5 = 5 * cols
+  const c6 = 6 * cols
+  const c7 = 7 * cols
+  let i0 = 0
+  for (; i0 + 8 <= rows; i0 += 8) {
+    const s0 = offset + i0 * cols
+    let d = offset + i0
+    for (let j = 0; j < cols; j++, d += rows) {
+      const s = s0 + j
+      dst[d] = src[s]!
+      dst[d + 1] = src[s + cols]!
+      dst[d + 2] = src[s + c2]!
+      dst[d + 3] = src[s + c3]!
+      dst[d + 4] = src[s + c4]!
+      dst[d + 5] = src[s + c5]!
+      dst[d + 6] = src[s + c6]!
+      dst[d + 7] = src[s + c7]!
     }
+  }
+  for (let i = i0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) dst[offset + j * rows + i] = src[offset + i * cols + j]!
   }
 }
 

@@ -22,6 +22,8 @@ export interface TokenFiles {
 }
 
 const META = 'tokens.json'
+const HELD_OUT_MIN_DOCUMENTS = 32
+const TRAIN_MIN_DOCUMENTS = 1_000
 
 /** Whether a document id belongs to the held-out split: a hash of the id, so the split never depends on order. */
 export function isHeldOut(id: string, fraction: number): boolean {
@@ -46,19 +48,22 @@ async function chooseDocuments(store: DocumentStore, where: string | null, o: Pr
     }
   }
   const chosen = new Set<string>()
-  const take = (docs: { id: string; tokens: number }[], wanted: number, salt: number): void => {
+  const take = (docs: { id: string; tokens: number }[], wanted: number, salt: number, minDocs: number): void => {
     docs.sort((a, b) => (a.id < b.id ? -1 : 1))
     const order = new Rng(mixSeed(o.seed, salt)).permutation(docs.length)
     let tokens = 0
+    let count = 0
     for (const i of order) {
-      if (tokens >= wanted * 1.25) break
+      if (tokens >= wanted * 1.25 && count >= minDocs) break
       const d = docs[i]!
       chosen.add(d.id)
       tokens += d.tokens
+      count++
     }
   }
-  take(train, o.trainTokensWanted, 1)
-  take(held, o.heldOutTokensWanted, 2)
+  // Enough documents on both sides that a short run sees (and is judged on) the whole corpus, not a few pages.
+  take(train, o.trainTokensWanted, 1, TRAIN_MIN_DOCUMENTS)
+  take(held, o.heldOutTokensWanted, 2, HELD_OUT_MIN_DOCUMENTS)
   return chosen
 }
 

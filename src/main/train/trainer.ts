@@ -72,10 +72,11 @@ export class Trainer {
     return { loss, gradNorm: clipped.norm, lr }
   }
 
-  /** Mean token loss over the first evalTokens of the held-out split (the same tokens at every evaluation). */
+  /** Mean token loss over evalTokens of the held-out split, in windows spread evenly over it (the same ones at every evaluation). */
   evaluate(): number {
     const { batchSize: b, seqLen: t, evalTokens } = this.input
-    const windows = Math.max(1, Math.min(this.heldOut.windows, Math.ceil(evalTokens / t)))
+    const available = this.heldOut.windows
+    const windows = Math.max(1, Math.min(available, Math.ceil(evalTokens / t)))
     let sum = 0
     let count = 0
     for (let w0 = 0; w0 < windows; w0 += b) {
@@ -83,7 +84,7 @@ export class Trainer {
       const inputs = new Int32Array(n * t)
       const targets = new Int32Array(n * t)
       for (let i = 0; i < n; i++) {
-        const w = this.heldOut.window(w0 + i)
+        const w = this.heldOut.window(Math.floor(((w0 + i) * available) / windows))
         inputs.set(w.subarray(0, t), i * t)
         targets.set(w.subarray(1), i * t)
       }
