@@ -39,3 +39,17 @@ export function percent(done: number, total: number | null): number | null {
   if (total <= 0) return 100
   return Math.min(100, (done / total) * 100)
 }
+
+const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
+const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
+
+/** 1,234 below ten thousand, 12.3K / 4.5M / 1.1B above. */
+export function compact(n: number): string {
+  if (!Number.isFinite(n)) return '–'
+  return Math.abs(n) < 10_000 ? intFmt.format(n) : compactFmt.format(n)
+}
+
+/** A whole number with thousands separators. */
+export function int(n: number): string {
+  return Number.isFinite(n) ? intFmt.format(n) : '–'
+}

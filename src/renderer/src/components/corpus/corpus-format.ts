@@ -1,19 +1,8 @@
 // Number, language and label helpers shared by the corpus components.
 import type { DupStatus } from '../../../../shared/corpus'
+import { compact, int } from '../../lib/format'
 
-const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
-const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
-
-/** 1,234 below ten thousand, 12.3K / 4.5M above. */
-export function compact(n: number): string {
-  if (!Number.isFinite(n)) return '–'
-  return Math.abs(n) < 10_000 ? intFmt.format(n) : compactFmt.format(n)
-}
-
-/** A whole number with thousands separators. */
-export function int(n: number): string {
-  return Number.isFinite(n) ? intFmt.format(n) : '–'
-}
+export { compact, int }
 
 /** A share as a percentage with one decimal ("–" when the whole is empty). */
 export function pct(part: number, whole: number): string {

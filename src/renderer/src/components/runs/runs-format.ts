@@ -50,18 +50,7 @@ export function stateTone(s: RunState): Tone {
   }
 }
 
-const compactFmt = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
-const intFmt = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 })
-
-/** 1,234 below ten thousand, 12.3K / 4.5M / 1.1B above. */
-export function compact(n: number): string {
-  if (!Number.isFinite(n)) return '–'
-  return Math.abs(n) < 10_000 ? intFmt.format(n) : compactFmt.format(n)
-}
-
-export function int(n: number): string {
-  return Number.isFinite(n) ? intFmt.format(n) : '–'
-}
+export { compact, int } from '../../lib/format'
 
 /** A loss with three decimals; "–" when there is none yet (or it diverged to NaN). */
 export function loss(n: number | null | undefined): string {
@@ -83,9 +72,11 @@ export function lr(n: number): string {
   return n >= 0.01 ? n.toPrecision(2) : n.toExponential(1).replace('e-', 'e−')
 }
 
+const PARAMS_FMT = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 })
+
 /** Parameters: 1.03M, 1.1B. */
 export function params(n: number): string {
-  return n < 1000 ? String(n) : compactFmt.format(n)
+  return n < 1000 ? String(n) : PARAMS_FMT.format(n)
 }
 
 /** What the model is: the preset name, or the checkpoint folder's name. */
