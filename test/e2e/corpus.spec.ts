@@ -81,3 +81,13 @@ test('drop files, import, search English and Chinese, open a document safely', a
   await expect(page.getByRole('listbox').getByRole('option').first()).toContainText(/\bzh\b/)
   await expect(page.getByText('1 document')).toBeVisible()
 })
+
+test('choose files with the picker and import them', async ({ page }) => {
+  await page.goto(server.url)
+  await page.getByRole('button', { name: 'Import' }).click()
+  await expect(page.getByRole('button', { name: 'Choose files…' })).toBeVisible()
+  const file = path.join(SHARED_DATA, 'corpus/dolma/multiple_files/cc_en_head-0091.jsonl')
+  await page.getByLabel('Files to import').setInputFiles(file)
+  await page.keyboard.press('Alt+6')
+  await expect(page.locator('article[data-status="succeeded"]', { hasText: 'Import' })).toHaveCount(2, { timeout: 60_000 })
+})

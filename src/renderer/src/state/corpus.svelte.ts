@@ -97,8 +97,17 @@ class CorpusStore {
 
   /** Imports what was dropped: paths directly in the desktop app, an upload first in web mode. */
   async importDrop(dt: DataTransfer): Promise<Job> {
-    const files = await droppedFiles(dt)
-    if (files.length === 0) throw new Error('Nothing to import: drop files or folders.')
+    return this.importFiles(await droppedFiles(dt))
+  }
+
+  /** Files chosen with the file or folder picker (a folder's files carry their path inside it). */
+  async importPicked(list: FileList): Promise<Job> {
+    return this.importFiles(Array.from(list, (file) => ({ path: file.webkitRelativePath || file.name, file })))
+  }
+
+  /** The desktop app imports the files where they are; web mode uploads them into the workspace first. */
+  private async importFiles(files: DroppedFile[]): Promise<Job> {
+    if (files.length === 0) throw new Error('Nothing to import: drop or choose files or folders.')
     const pathFor = window.cptStudio?.pathForFile
     if (pathFor) {
       const paths = [...new Set(files.map((f) => topPath(pathFor(f.file), f.path)))]
