@@ -28,14 +28,14 @@ test.afterAll(() => {
   tmp?.cleanup()
 })
 
-async function startRun(page: import('@playwright/test').Page, name: string, lr: string): Promise<void> {
+async function startRun(page: import('@playwright/test').Page, name: string, lr: string, steps = 30): Promise<void> {
   await page.getByRole('button', { name: 'New run' }).first().click()
   const form = page.getByRole('form', { name: 'New run' })
   await form.getByPlaceholder(/Name/).fill(name)
   await form.getByLabel('Train a byte-level BPE from the corpus').check()
   await form.getByLabel('Vocabulary size').fill('512')
   await form.getByRole('radio', { name: 'Steps', exact: true }).check()
-  await form.getByRole('spinbutton', { name: 'Steps', exact: true }).fill('30')
+  await form.getByRole('spinbutton', { name: 'Steps', exact: true }).fill(String(steps))
   await form.getByRole('spinbutton', { name: 'Batch' }).fill('4')
   await form.getByRole('spinbutton', { name: 'Sequence' }).fill('64')
   await form.getByRole('spinbutton', { name: 'Peak LR' }).fill(lr)
@@ -52,15 +52,20 @@ test('start a run, watch it train, sample from it, compare two runs', async ({ p
   await page.keyboard.press('Alt+4')
   await expect(page.getByRole('heading', { name: 'Runs' })).toBeVisible()
 
-  await startRun(page, 'BPE 512, lr 3e-3', '0.003')
+  await startRun(page, 'BPE 512, lr 3e-3', '0.003', 80)
   await expect(page.getByRole('heading', { name: 'BPE 512, lr 3e-3' })).toBeVisible({ timeout: 60_000 })
   const table = page.getByRole('table', { name: 'Training runs' })
+  // Stop it while it trains (the trainer checkpoints), then resume it to the end.
+  await expect(table.getByText('Training')).toBeVisible({ timeout: 120_000 })
+  await page.getByRole('button', { name: 'Stop' }).click()
+  await expect(table.getByText('Stopped')).toBeVisible({ timeout: 60_000 })
+  await page.getByRole('button', { name: 'Resume' }).click()
   await expect(table.getByText('Finished')).toBeVisible({ timeout: 240_000 })
   const loss = page.getByRole('region', { name: 'Loss' }).getByRole('slider').first()
-  await expect(loss).toHaveAttribute('aria-label', /Training loss.*30 points/)
+  await expect(loss).toHaveAttribute('aria-label', /Training loss.*80 points/)
   await loss.focus()
   await page.keyboard.press('End')
-  await expect(loss).toHaveAttribute('aria-valuetext', /step 30/i)
+  await expect(loss).toHaveAttribute('aria-valuetext', /step 80/i)
   await page.screenshot({ path: path.join(SHOTS, 'runs-light.png'), fullPage: true })
 
   const sample = page.getByRole('form', { name: 'Sample' })

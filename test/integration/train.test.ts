@@ -108,4 +108,23 @@ describe.skipIf(!HAS_SHARED_DATA)('training from the CLI', () => {
     expect(again.code).not.toBe(0)
     expect(again.stdout).toContain('already exists')
   }, 300_000)
+
+  it('continues pre-training from an exported Hugging Face checkpoint where the first run ended', async () => {
+    const hf = path.join(tmp.dir, 'hf')
+    const first = JSON.parse(readFileSync(path.join(ws, 'runs', straight, 'run.json'), 'utf8')) as { lastEvalLoss: number }
+    const r = await cli(['train', '--workspace', ws, '--checkpoint', hf, '--steps', '5', '--batch', '4', '--seq', '64', '--lr', '1e-4', '--warmup', '1', '--eval-every', '5', '--eval-tokens', '2048', '--seed', '7', '--json'], env)
+    expect(r.code, r.stderr + r.stdout).toBe(0)
+    const out = JSON.parse(r.stdout) as { firstEvalLoss: number; evalLoss: number }
+    // Same weights, same tokenizer (from the folder), same held-out documents: the curve picks up where it stopped.
+    expect(Math.abs(out.firstEvalLoss - first.lastEvalLoss)).toBeLessThan(1e-4)
+    expect(out.evalLoss).toBeLessThan(out.firstEvalLoss + 0.05)
+  }, 300_000)
+
+  it('refuses TinyLlama-1.1B on the wasm backend before allocating anything', async () => {
+    const r = await cli(['train', '--workspace', ws, '--preset', 'tinyllama-1.1b', '--tokenizer', path.join(SHARED_DATA, 'tokenizers/llama2/tokenizer.model'), '--steps', '1', '--backend', 'wasm', '--json'], env)
+    expect(r.code).not.toBe(0)
+    const { error } = JSON.parse(r.stdout) as { error: { message: string } }
+    expect(error.message).toMatch(/4 GiB/)
+    expect(error.message).toMatch(/tfjs-node/)
+  }, 120_000)
 })
