@@ -14,7 +14,7 @@ import { selectBackend } from '../src/main/model/backend'
 import { LlamaModel } from '../src/main/model/llama'
 import { presetConfig, parameterCount } from '../src/main/weights/llama-config'
 import { AdamW } from '../src/main/train/adamw'
-import { Rng } from '../src/main/train/rng'
+import { Rng } from '../src/main/util/prng'
 import { WindowOrder, WindowReader } from '../src/main/train/token-data'
 import { Trainer } from '../src/main/train/trainer'
 

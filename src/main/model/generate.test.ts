@@ -1,7 +1,7 @@
 // Sampling rules: temperature 0 is argmax, top-k and top-p cut the tail, a seed fixes the draw.
 import { describe, expect, it } from 'vitest'
 import { sample } from './generate'
-import { Prng } from './prng'
+import { Prng } from '../util/prng'
 
 const logits = Float32Array.from([0.5, 3, 2.9, -1, 1])
 

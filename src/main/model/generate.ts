@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { AppError } from '../../shared/errors'
 import type { LlamaModel } from './llama'
-import { Prng } from './prng'
+import { Prng } from '../util/prng'
 
 export interface SamplingOptions {
   /** 0 = greedy (argmax). Default 1. */

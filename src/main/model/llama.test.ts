@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { NamedTensors } from '../weights/named-tensors'
 import { STOCK_KERNELS } from './kernels'
 import { LlamaModel } from './llama'
-import { Prng } from './prng'
+import { Prng } from '../util/prng'
 import { TEST_BACKENDS, maxAbsDiff, randomIds, randomTensors, relDiff, tinyConfig, useBackend } from './test-helpers'
 
 const ids2d = (ids: number[][]): tf.Tensor2D => tf.tensor2d(ids, [ids.length, ids[0]!.length], 'int32')

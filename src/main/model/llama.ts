@@ -19,7 +19,7 @@ import {
   applySwiglu,
   defaultKernels,
 } from './kernels'
-import { Prng, seedFor } from './prng'
+import { Prng, seedFor } from '../util/prng'
 import { Rope } from './rope'
 
 export interface ModelOptions {

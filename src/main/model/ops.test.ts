@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { STOCK_KERNELS, applyCrossEntropy, applyRmsNorm, applyRope, applySwiglu } from './kernels'
 import { crossEntropy, embedding, matmul, rmsNorm, swiglu } from './ops'
-import { Prng } from './prng'
+import { Prng } from '../util/prng'
 import { Rope } from './rope'
 import { TEST_BACKENDS, relDiff, useBackend } from './test-helpers'
 

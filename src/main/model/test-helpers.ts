@@ -2,7 +2,7 @@
 import { type LlamaConfig, presetConfig, tensorShapes } from '../weights/llama-config'
 import { type NamedTensors, elementCount } from '../weights/named-tensors'
 import { type BackendName, selectBackend } from './backend'
-import { Prng } from './prng'
+import { Prng } from '../util/prng'
 
 export const TEST_BACKENDS: BackendName[] = ['cpu', 'wasm']
 
@@ -44,5 +44,5 @@ export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 export function randomIds(rng: Prng, b: number, t: number, vocab: number): number[][] {
-  return Array.from({ length: b }, () => Array.from({ length: t }, () => Math.floor(rng.next() * vocab)))
+  return Array.from({ length: b }, () => Array.from({ length: t }, () => rng.int(vocab)))
 }

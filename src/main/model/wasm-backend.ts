@@ -166,130 +166,98 @@ interface WasmBackendLike {
   typedArrayFromHeap(t: WasmTensorInfo): Float32Array | Int32Array | Uint8Array
 }
 
-/**
- * Kernel replacements for the wasm backend (JavaScript over views of the wasm heap).
- * tfjs-backend-wasm's Slice (and Unpack) copies its whole input out of the heap (`readSync`) before copying the slice, so
- * split/unstack into n parts cost n full copies. This Slice reads the heap in place. Strings keep the original.
- */
-let patched = false
-function patchWasmKernels(): void {
-  const original = tf.getKernel('Slice', 'wasm')
-  if (patched || !original) return
-  patched = true
-  patchWasmUnpack()
-  patchWasmIdentity()
-  patchWasmTranspose()
-  tf.unregisterKernel('Slice', 'wasm')
+/** A kernel replacement: the output, or null to run the original kernel. */
+type WasmKernel = (x: WasmTensorInfo, backend: WasmBackendLike, attrs: tf.NamedAttrMap | undefined) => tf.TensorInfo | tf.TensorInfo[] | null
+
+/** Replaces a wasm kernel's function; string tensors (input `input`), and inputs for which `kernel` returns null, keep the original. */
+function replaceWasmKernel(name: string, input: string, kernel: WasmKernel): void {
+  const original = tf.getKernel(name, 'wasm')
+  if (!original) return
+  tf.unregisterKernel(name, 'wasm')
   tf.registerKernel({
-    kernelName: 'Slice',
+    kernelName: name,
     backendName: 'wasm',
     // Other wasm kernels call this one's module directly: its setup (cwrap of the C++ function) must still run.
     setupFunc: original.setupFunc,
     disposeFunc: original.disposeFunc,
     kernelFunc: (args) => {
-      const x = args.inputs.x as unknown as WasmTensorInfo
-      if (x.dtype === 'string') return original.kernelFunc(args)
-      const backend = args.backend as unknown as WasmBackendLike
-      const { begin, size } = args.attrs as unknown as { begin: number[]; size: number[] }
-      const [begin_, size_] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, begin, size) as [number[], number[]]
-      const out = backend.makeOutput(size_, x.dtype)
-      // Views are taken after makeOutput, which may grow the heap.
-      const xVals = backend.typedArrayFromHeap(x)
-      const outVals = backend.typedArrayFromHeap(out)
-      copySlice(xVals, x.shape, begin_, size_, outVals)
-      return out as unknown as tf.TensorInfo
+      const x = args.inputs[input] as unknown as WasmTensorInfo
+      return (x.dtype === 'string' ? null : kernel(x, args.backend as unknown as WasmBackendLike, args.attrs)) ?? original.kernelFunc(args)
     },
   })
 }
 
+/** Kernel replacements for the wasm backend (JavaScript over views of the wasm heap). */
+let patched = false
+function patchWasmKernels(): void {
+  if (patched || !tf.getKernel('Slice', 'wasm')) return
+  patched = true
+  replaceWasmKernel('Unpack', 'value', unpack)
+  replaceWasmKernel('Identity', 'x', identity)
+  replaceWasmKernel('Transpose', 'x', transpose)
+  replaceWasmKernel('Slice', 'x', slice)
+}
+
+/**
+ * tfjs-backend-wasm's Slice (and Unpack) copies its whole input out of the heap (`readSync`) before copying the slice, so
+ * split/unstack into n parts cost n full copies. This Slice reads the heap in place.
+ */
+const slice: WasmKernel = (x, backend, attrs) => {
+  const { begin, size } = attrs as unknown as { begin: number[]; size: number[] }
+  const [begin_, size_] = tf.slice_util.parseSliceParams(x as unknown as tf.TensorInfo, begin, size) as [number[], number[]]
+  const out = backend.makeOutput(size_, x.dtype)
+  // Views are taken after makeOutput, which may grow the heap.
+  const xVals = backend.typedArrayFromHeap(x)
+  const outVals = backend.typedArrayFromHeap(out)
+  copySlice(xVals, x.shape, begin_, size_, outVals)
+  return out as unknown as tf.TensorInfo
+}
+
 /** Unpack (unstack) calls the package's Slice directly, not through the registry: it needs its own fix. */
-function patchWasmUnpack(): void {
-  const original = tf.getKernel('Unpack', 'wasm')
-  if (!original) return
-  tf.unregisterKernel('Unpack', 'wasm')
-  tf.registerKernel({
-    kernelName: 'Unpack',
-    backendName: 'wasm',
-    // Other wasm kernels call this one's module directly: its setup (cwrap of the C++ function) must still run.
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.value as unknown as WasmTensorInfo
-      if (x.dtype === 'string') return original.kernelFunc(args)
-      const backend = args.backend as unknown as WasmBackendLike
-      const rank = x.shape.length
-      const axis = ((args.attrs as unknown as { axis: number }).axis + rank) % rank
-      const outShape = x.shape.filter((_, i) => i !== axis)
-      const size = x.shape.slice()
-      size[axis] = 1
-      const outs = Array.from({ length: x.shape[axis]! }, () => backend.makeOutput(outShape, x.dtype))
-      const xVals = backend.typedArrayFromHeap(x)
-      const begin = new Array<number>(rank).fill(0)
-      outs.forEach((out, i) => {
-        begin[axis] = i
-        copySlice(xVals, x.shape, begin, size, backend.typedArrayFromHeap(out))
-      })
-      return outs as unknown as tf.TensorInfo[]
-    },
+const unpack: WasmKernel = (x, backend, attrs) => {
+  const rank = x.shape.length
+  const axis = ((attrs as unknown as { axis: number }).axis + rank) % rank
+  const outShape = x.shape.filter((_, i) => i !== axis)
+  const size = x.shape.slice()
+  size[axis] = 1
+  const outs = Array.from({ length: x.shape[axis]! }, () => backend.makeOutput(outShape, x.dtype))
+  const xVals = backend.typedArrayFromHeap(x)
+  const begin = new Array<number>(rank).fill(0)
+  outs.forEach((out, i) => {
+    begin[axis] = i
+    copySlice(xVals, x.shape, begin, size, backend.typedArrayFromHeap(out))
   })
+  return outs as unknown as tf.TensorInfo[]
 }
 
 /**
  * Identity (tf.clone, and every tensor a gradient saves) copies the data on wasm; the cpu backend shares it
  * by reference count, which the wasm backend supports too (tensors are immutable; variables swap data ids).
  */
-function patchWasmIdentity(): void {
-  const original = tf.getKernel('Identity', 'wasm')
-  if (!original) return
-  tf.unregisterKernel('Identity', 'wasm')
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    // Other wasm kernels call this one's module directly: its setup (cwrap of the C++ function) must still run.
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as unknown as WasmTensorInfo
-      if (x.dtype === 'string') return original.kernelFunc(args)
-      ;(args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId)
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as unknown as tf.TensorInfo
-    },
-  })
+const identity: WasmKernel = (x, backend) => {
+  ;(backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId)
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as unknown as tf.TensorInfo
 }
 
 /**
  * The wasm Transpose moving the innermost axis runs at ~10 ns an element (strided scalar loop); a JavaScript
  * transpose of the last two axes runs at ~1-2. Other permutations keep the original kernel.
  */
-function patchWasmTranspose(): void {
-  const original = tf.getKernel('Transpose', 'wasm')
-  if (!original) return
-  tf.unregisterKernel('Transpose', 'wasm')
-  tf.registerKernel({
-    kernelName: 'Transpose',
-    backendName: 'wasm',
-    // Other wasm kernels call this one's module directly: its setup (cwrap of the C++ function) must still run.
-    setupFunc: original.setupFunc,
-    disposeFunc: original.disposeFunc,
-    kernelFunc: (args) => {
-      const x = args.inputs.x as unknown as WasmTensorInfo
-      const perm = (args.attrs as unknown as { perm: number[] }).perm
-      const rank = perm.length
-      const swapsLastTwo = rank >= 2 && perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1 && perm.slice(0, rank - 2).every((p, i) => p === i)
-      if (!swapsLastTwo || x.dtype === 'string') return original.kernelFunc(args)
-      const backend = args.backend as unknown as WasmBackendLike
-      const rows = x.shape[rank - 2]!
-      const cols = x.shape[rank - 1]!
-      const out = backend.makeOutput([...x.shape.slice(0, rank - 2), cols, rows], x.dtype)
-      const src = backend.typedArrayFromHeap(x)
-      const dst = backend.typedArrayFromHeap(out)
-      const batch = src.length / (rows * cols)
-      // Separate loops per array type keep each one monomorphic (and fast) in V8.
-      if (src instanceof Float32Array) for (let b = 0; b < batch; b++) transpose2dF32(src, dst as Float32Array, b * rows * cols, rows, cols)
-      else for (let b = 0; b < batch; b++) transpose2d(src, dst, b * rows * cols, rows, cols)
-      return out as unknown as tf.TensorInfo
-    },
-  })
+const transpose: WasmKernel = (x, backend, attrs) => {
+  const perm = (attrs as unknown as { perm: number[] }).perm
+  const rank = perm.length
+  const swapsLastTwo = rank >= 2 && perm[rank - 1] === rank - 2 && perm[rank - 2] === rank - 1 && perm.slice(0, rank - 2).every((p, i) => p === i)
+  if (!swapsLastTwo) return null
+  const rows = x.shape[rank - 2]!
+  const cols = x.shape[rank - 1]!
+  const out = backend.makeOutput([...x.shape.slice(0, rank - 2), cols, rows], x.dtype)
+  const src = backend.typedArrayFromHeap(x)
+  const dst = backend.typedArrayFromHeap(out)
+  const batch = src.length / (rows * cols)
+  // Separate loops per array type keep each one monomorphic (and fast) in V8.
+  if (src instanceof Float32Array) for (let b = 0; b < batch; b++) transpose2dF32(src, dst as Float32Array, b * rows * cols, rows, cols)
+  else for (let b = 0; b < batch; b++) transpose2d(src, dst, b * rows * cols, rows, cols)
+  return out as unknown as tf.TensorInfo
 }
 
 /**

@@ -1,9 +1,9 @@
 // Loads the tokenizer stored in a GGUF file's metadata: "llama" (SentencePiece scores) or "gpt2" (byte-level merges).
 import path from 'node:path'
 import { AppError } from '../../shared/errors'
+import { type GgufMetadata, ggufBoolean, ggufInteger, ggufNumberArray, ggufString, ggufStringArray, readGgufHeader } from '../weights/gguf-reader'
 import type { AddedToken } from './added-tokens'
 import { ByteLevelBpeTokenizer, checkByteLevelTokens, rankByMergeList } from './byte-level-bpe'
-import { type GgufMetadata, ggufBoolean, ggufInteger, ggufNumberArray, ggufString, ggufStringArray, readGgufMetadata } from './gguf-metadata'
 import { GPT2_PATTERN, LLAMA3_PATTERN, compilePattern } from './pretokenizer'
 import { PieceType } from './sentencepiece-model'
 import { SpmTokenizer, mergeablePieces, rankByScore, specialId } from './spm-tokenizer'
@@ -39,7 +39,7 @@ function tokenTypes(meta: GgufMetadata, count: number): Uint8Array {
 }
 
 export async function loadGgufVocab(file: string): Promise<Tokenizer> {
-  const meta = await readGgufMetadata(file)
+  const meta = await readGgufHeader(file)
   const model = ggufString(meta, 'tokenizer.ggml.model')
   if (model === undefined) throw new AppError('invalid_input', `${file} holds no tokenizer (no "tokenizer.ggml.model" key).`)
   const tokens = ggufStringArray(meta, 'tokenizer.ggml.tokens')

@@ -11,7 +11,7 @@ import { selectBackend } from '../model/backend'
 import { LlamaModel } from '../model/llama'
 import { presetConfig } from '../weights/llama-config'
 import { AdamW } from './adamw'
-import { Rng } from './rng'
+import { Rng } from '../util/prng'
 import { WindowOrder, WindowReader } from './token-data'
 import { Trainer } from './trainer'
 

@@ -9,7 +9,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer'
 import { throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
 import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-write'
-import { Rng, mixSeed } from './rng'
+import { Rng, mixSeed } from '../util/prng'
 
 export interface TokenFiles {
   dir: string

@@ -1,7 +1,7 @@
 // Half and bfloat16 conversions: exact on known bit patterns, round to nearest even, lossless round trips.
 import { describe, expect, it } from 'vitest'
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './float16'
-import { seededRandom } from './random-weights'
+import { Rng } from '../util/prng'
 
 const h = (...xs: number[]) => [...f32ToF16(Float32Array.from(xs))]
 const b = (...xs: number[]) => [...f32ToBf16(Float32Array.from(xs))]
@@ -26,8 +26,8 @@ describe('float16', () => {
   })
 
   it('rounds random floats to the nearest half', () => {
-    const rand = seededRandom(7)
-    const xs = Float32Array.from({ length: 20000 }, () => (rand() - 0.5) * 2 ** Math.floor(rand() * 40 - 26))
+    const rng = new Rng(7)
+    const xs = Float32Array.from({ length: 20000 }, () => (rng.next() - 0.5) * 2 ** Math.floor(rng.next() * 40 - 26))
     const ys = f16ToF32(f32ToF16(xs))
     const bits = f32ToF16(xs)
     let worse = 0

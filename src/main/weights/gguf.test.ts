@@ -2,12 +2,14 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { expectSameFloats, expectSameTensors, rejection } from '../../../test/helpers/assertions'
 import { HAS_SHARED_DATA, SHARED_DATA } from '../../../test/helpers/shared-data'
 import { tempDir } from '../../../test/helpers/temp'
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './float16'
-import { ggufToHfName, hfToGgufName, permuteQkForGguf, readGguf, readGgufHeader, readGgufVocab, unpermuteQkFromGguf, writeGguf, type GgufVocab } from './gguf'
+import { loadTokenizer } from '../tokenizer/tokenizer'
+import { ggufToHfName, hfToGgufName, permuteQkForGguf, readGguf, unpermuteQkFromGguf, writeGguf, type GgufVocab } from './gguf'
+import { readGgufHeader } from './gguf-reader'
 import { presetConfig, tensorShapes } from './llama-config'
-import type { NamedTensors } from './named-tensors'
 import { randomLlamaWeights, tinySpmVocab } from './random-weights'
 
 const tmp = tempDir('cpt-gguf-')
@@ -18,27 +20,11 @@ const vocab = tinySpmVocab(['▁', 'e', 'l', 'o', 'h', 'w', 'r', 'd', 'll', 'he'
 const cfg = presetConfig('debug', vocab.tokens.length)
 const weights = randomLlamaWeights(cfg, 11)
 
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p
-  } catch (err) {
-    return err as { code: string; message: string }
-  }
-  throw new Error('expected a rejection')
-}
-
 /** The raw bytes a GGUF file holds for each tensor. */
 async function rawTensors(f: string): Promise<Map<string, Buffer>> {
   const header = await readGgufHeader(f)
   const bytes = readFileSync(f)
   return new Map(header.tensors.map((t) => [t.name, bytes.subarray(t.offset, t.offset + t.dims.reduce((a, b) => a * b, 1) * (t.typeName === 'F32' ? 4 : 2))]))
-}
-
-/** Bitwise equality of float arrays, reporting the first difference (much faster than a deep equality). */
-function expectSameFloats(actual: Float32Array | undefined, expected: Float32Array, what: string): void {
-  expect(actual?.length, what).toBe(expected.length)
-  const i = actual!.findIndex((v, j) => !Object.is(v, expected[j]))
-  expect(i === -1 ? 'equal' : `differs at ${i}: ${actual![i]} vs ${expected[i]}`, what).toBe('equal')
 }
 
 const bytesOf = (a: Float32Array | Uint16Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
@@ -77,7 +63,7 @@ describe('GGUF write and read', () => {
     const header = await readGgufHeader(f)
     expect(header.version).toBe(3)
     expect(header.tensors.length).toBe(21)
-    const m = header.metadata
+    const m = Object.fromEntries(header.kv)
     expect(m['general.architecture']).toBe('llama')
     expect(m['general.name']).toBe('debug model')
     expect(m['general.alignment']).toBe(32)
@@ -108,37 +94,28 @@ describe('GGUF write and read', () => {
 
     const back = await readGguf(f)
     expect(back.config).toEqual(cfg)
-    expect(back.vocab).toEqual(vocab)
-    expect([...back.tensors.keys()]).toEqual([...weights.keys()])
-    for (const [name, t] of weights) {
-      expect(back.tensors.get(name)?.shape, name).toEqual(t.shape)
-      expectSameFloats(back.tensors.get(name)?.data, t.data, name)
-    }
+    expect((await loadTokenizer(f)).ggufVocab()).toEqual(vocab)
+    expectSameTensors(weights, back.tensors)
   })
 
   it('writes F16 matrices and F32 norms, and reads them back within f16 rounding', async () => {
     const f = file('f16.gguf')
     await writeGguf(f, cfg, weights, { dtype: 'F16', tokenizer: vocab })
     const header = await readGgufHeader(f)
-    expect(header.metadata['general.file_type']).toBe(1)
+    expect(header.kv.get('general.file_type')).toBe(1)
     for (const t of header.tensors) expect(t.typeName, t.name).toBe(t.dims.length === 1 ? 'F32' : 'F16')
     const q = weights.get('model.layers.1.self_attn.q_proj.weight')!.data
     expect((await rawTensors(f)).get('blk.1.attn_q.weight')).toEqual(bytesOf(f32ToF16(permuteQkForGguf(q, 4, 64))))
-    const back = await readGguf(f)
-    for (const [name, t] of weights) {
-      const want = t.shape.length === 1 ? t.data : f16ToF32(f32ToF16(t.data))
-      expectSameFloats(back.tensors.get(name)?.data, want, name)
-    }
+    expectSameTensors(weights, (await readGguf(f)).tensors, (x, shape) => (shape.length === 1 ? x : f16ToF32(f32ToF16(x))))
   })
 
   it('writes and reads BF16 files', async () => {
     const f = file('bf16.gguf')
     await writeGguf(f, cfg, weights, { dtype: 'BF16', tokenizer: vocab })
     const header = await readGgufHeader(f)
-    expect(header.metadata['general.file_type']).toBe(32)
+    expect(header.kv.get('general.file_type')).toBe(32)
     expect(header.tensors.find((t) => t.name === 'blk.0.ffn_up.weight')!.typeName).toBe('BF16')
-    const back = await readGguf(f)
-    for (const [name, t] of weights) expectSameFloats(back.tensors.get(name)?.data, t.shape.length === 1 ? t.data : bf16ToF32(f32ToBf16(t.data)), name)
+    expectSameTensors(weights, (await readGguf(f)).tensors, (x, shape) => (shape.length === 1 ? x : bf16ToF32(f32ToBf16(x))))
   })
 
   it('omits output.weight for tied embeddings and fills lm_head back', async () => {
@@ -153,13 +130,12 @@ describe('GGUF write and read', () => {
   })
 
   it('round-trips a gpt2 (byte-level BPE) tokenizer', async () => {
-    const tokens = ['<|begin_of_text|>', '<|end_of_text|>', ...Array.from({ length: cfg.vocabSize - 2 }, (_, i) => `t${i}`)]
-    const bpe: GgufVocab = { model: 'gpt2', tokens, tokenTypes: tokens.map((_, i) => (i < 2 ? 3 : 1)), merges: ['t 0', 'Ġ t'], pre: 'llama-bpe', bos: 0, eos: 1 }
+    const tokens = ['<|begin_of_text|>', '<|end_of_text|>', 't', '0', 'Ġ', 't0', 'Ġt', ...Array.from({ length: cfg.vocabSize - 7 }, (_, i) => `x${i}`)]
+    const bpe: GgufVocab = { model: 'gpt2', tokens, tokenTypes: tokens.map((_, i) => (i < 2 ? 3 : 1)), merges: ['t 0', 'Ġ t'], pre: 'llama-bpe', bos: 0, eos: 1, addBos: true, addEos: false }
     const c = { ...cfg, bosTokenId: 0, eosTokenId: 1 }
     const f = file('bpe.gguf')
     await writeGguf(f, c, randomLlamaWeights(c, 4), { tokenizer: bpe })
-    expect((await readGguf(f)).vocab).toEqual(bpe)
-    expect(await readGgufVocab(f)).toEqual(bpe)
+    expect((await loadTokenizer(f)).ggufVocab()).toEqual(bpe)
   })
 
   it('refuses a tokenizer that does not fit the model', async () => {
@@ -188,11 +164,11 @@ describe('GGUF write and read', () => {
     expect(err.code).toBe('invalid_input')
     expect(err.message).toMatch(new RegExp(`^${cut}: tensor output.weight ends at byte \\d+ but the file has \\d+: truncated$`))
     writeFileSync(cut, bytes.subarray(0, 5000))
-    expect((await rejection(readGguf(cut))).message).toMatch(/the file ends inside|beyond the end of the file/)
+    expect((await rejection(readGguf(cut))).message).toMatch(new RegExp(`^${cut} is a damaged GGUF file: .*(needs \\d+ bytes but the file ends|more than the \\d+ bytes left)`))
 
     const notGguf = file('not.gguf')
     writeFileSync(notGguf, Buffer.alloc(100, 1))
-    expect((await rejection(readGguf(notGguf))).message).toBe(`${notGguf}: not a GGUF file (it does not start with "GGUF")`)
+    expect((await rejection(readGguf(notGguf))).message).toBe(`${notGguf} is not a GGUF file: it does not start with "GGUF".`)
   })
 })
 
@@ -200,7 +176,7 @@ describe.skipIf(!HAS_SHARED_DATA)('GGUF files from elsewhere', () => {
   const tiny = path.join(SHARED_DATA, 'models/llama-2-tiny-random-gguf/llama-2-tiny-random.gguf')
 
   it('reads the tiny random Llama-2 into a config and HF tensors', async () => {
-    const { config, tensors, vocab: v, metadata } = await readGguf(tiny)
+    const { config, tensors, header } = await readGguf(tiny)
     expect(config).toEqual({
       vocabSize: 32000,
       hiddenSize: 8,
@@ -215,22 +191,23 @@ describe.skipIf(!HAS_SHARED_DATA)('GGUF files from elsewhere', () => {
       bosTokenId: 1,
       eosTokenId: 2,
     })
-    expect(metadata['general.name']).toBe('LLaMA v2')
+    expect(header.kv.get('general.name')).toBe('LLaMA v2')
     expect(tensors.size).toBe(12)
     expect(tensors.get('model.layers.0.mlp.down_proj.weight')!.shape).toEqual([8, 32])
-    expect(v?.model).toBe('llama')
-    expect(v?.tokens.length).toBe(32000)
-    expect(v?.tokens.slice(0, 4)).toEqual(['<unk>', '<s>', '</s>', '<0x00>'])
-    expect(v?.tokenTypes.slice(0, 4)).toEqual([2, 3, 3, 6])
+    const v = (await loadTokenizer(tiny)).ggufVocab()
+    expect(v.model).toBe('llama')
+    expect(v.tokens.length).toBe(32000)
+    expect(v.tokens.slice(0, 4)).toEqual(['<unk>', '<s>', '</s>', '<0x00>'])
+    expect(v.tokenTypes.slice(0, 4)).toEqual([2, 3, 3, 6])
     let params = 0
     for (const t of tensors.values()) params += t.data.length
     expect(params).toBe(513_048) // the README's "513K parameters"
   })
 
   it('writes the tiny model back as F16 with every tensor byte-identical to the original', async () => {
-    const { config, tensors, vocab: v } = await readGguf(tiny)
+    const { config, tensors } = await readGguf(tiny)
     const f = file('tiny-again.gguf')
-    await writeGguf(f, config, tensors as NamedTensors, { dtype: 'F16', tokenizer: v! })
+    await writeGguf(f, config, tensors, { dtype: 'F16', tokenizer: (await loadTokenizer(tiny)).ggufVocab() })
     const ours = await rawTensors(f)
     const theirs = await rawTensors(tiny)
     expect([...ours.keys()].sort()).toEqual([...theirs.keys()].sort())
@@ -238,18 +215,10 @@ describe.skipIf(!HAS_SHARED_DATA)('GGUF files from elsewhere', () => {
   })
 
   it('reads the vocabulary of a vocab-only GGUF', async () => {
-    const v = await readGgufVocab(path.join(SHARED_DATA, 'tokenizers/llama-spm-gguf/ggml-vocab-llama-spm.gguf'))
+    const v = (await loadTokenizer(path.join(SHARED_DATA, 'tokenizers/llama-spm-gguf/ggml-vocab-llama-spm.gguf'))).ggufVocab()
     expect(v.tokens.length).toBe(32000)
     expect(v.tokens[29871]).toBe('▁')
     expect(v.model === 'llama' && v.unk).toBe(0)
     expect(v.addBos).toBe(true)
-  })
-
-  it('refuses the GGUF whose non-UTF-8 bytes were replaced, saying where it breaks', async () => {
-    const damaged = path.join(SHARED_DATA, 'tokenizers/_corrupted_copies/uShure-llama-jni-bridge/ggml-vocab-llama-spm.gguf')
-    const err = await rejection(readGgufVocab(damaged))
-    expect(err.code).toBe('invalid_input')
-    expect(err.message).toContain(damaged)
-    expect(err.message).toMatch(/string length mismatch|not valid UTF-8|unknown value type/)
   })
 })

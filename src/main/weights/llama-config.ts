@@ -209,6 +209,25 @@ export function tensorsForConfig(config: LlamaConfig, tensors: NamedTensors): [s
   return out
 }
 
+/** The tensors of the config that a file lacks, given the names it holds (a tied config needs no lm_head.weight). */
+export function missingTensors(config: LlamaConfig, found: ReadonlySet<string>): string[] {
+  return [...tensorShapes(config).keys()].filter((n) => !found.has(n) && !(n === 'lm_head.weight' && config.tieWordEmbeddings))
+}
+
+/** Tensors read from a file in the config's order; lm_head.weight, when the file has none (tied), a copy of the embeddings. */
+export function inConfigOrder(config: LlamaConfig, loaded: ReadonlyMap<string, NamedTensor>): NamedTensors {
+  const tensors: NamedTensors = new Map()
+  for (const name of tensorShapes(config).keys()) {
+    const t = loaded.get(name)
+    if (t) tensors.set(name, t)
+  }
+  if (!tensors.has('lm_head.weight')) {
+    const embed = tensors.get('model.embed_tokens.weight')!
+    tensors.set('lm_head.weight', { shape: [...embed.shape], data: embed.data.slice() })
+  }
+  return tensors
+}
+
 /** Trainable parameters (tied embeddings counted once). */
 export function parameterCount(cfg: LlamaConfig): number {
   let n = 0

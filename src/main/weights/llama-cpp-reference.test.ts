@@ -4,13 +4,15 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Token } from 'node-llama-cpp'
 import { afterAll, describe, expect, it } from 'vitest'
+import { referenceLogits, referenceNextTokenLogProbs } from '../../../test/helpers/llama-reference'
 import { HAS_SHARED_DATA, SHARED_DATA } from '../../../test/helpers/shared-data'
 import { tempDir } from '../../../test/helpers/temp'
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './float16'
-import { readGguf, readGgufVocab, unpermuteQkFromGguf, writeGguf } from './gguf'
+import { maxAbsDiff } from '../model/test-helpers'
+import { loadTokenizer } from '../tokenizer/tokenizer'
+import { readGguf, unpermuteQkFromGguf, writeGguf } from './gguf'
 import { llamaCppNextTokenLogProbs, openLlamaCppReference } from './llama-cpp-reference'
 import { presetConfig, type LlamaConfig } from './llama-config'
-import { referenceLogits, referenceNextTokenLogProbs } from './llama-reference-forward'
 import type { NamedTensors } from './named-tensors'
 import { randomLlamaWeights, tinySpmVocab } from './random-weights'
 
@@ -23,13 +25,6 @@ const cfg = presetConfig('debug', vocab.tokens.length) // hidden 64, 2 layers, 4
 const weights = randomLlamaWeights(cfg, 21, (name) => (/[qk]_proj/.test(name) ? 0.3 : name === 'lm_head.weight' ? 0.4 : 0.12))
 const prompt = [1, 270, 271, 262, 275, 259, 268, 274, 262, 263]
 
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length)
-  let m = 0
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!))
-  return m
-}
-
 function mapData(t: NamedTensors, f: (name: string, d: Float32Array) => Float32Array): NamedTensors {
   return new Map([...t].map(([n, x]) => [n, { shape: x.shape, data: f(n, x.data) }]))
 }
@@ -38,7 +33,7 @@ function mapData(t: NamedTensors, f: (name: string, d: Float32Array) => Float32A
 function referenceGreedy(c: LlamaConfig, t: NamedTensors, tokens: number[], count: number): number[] {
   const seq = [...tokens]
   for (let i = 0; i < count; i++) {
-    const logits = referenceLogits(c, t, seq)
+    const logits = referenceLogits(c, t, seq).at(-1)!
     seq.push(logits.indexOf(Math.max(...logits)))
   }
   return seq.slice(tokens.length)
@@ -117,7 +112,7 @@ describe.skipIf(!HAS_SHARED_DATA)('llama.cpp with shared data', () => {
 
   it("tokenizes llama.cpp's 46 reference strings with the Llama-2 vocabulary after our read and write", async () => {
     const dir = path.join(SHARED_DATA, 'tokenizers/llama-spm-gguf')
-    const spm = await readGgufVocab(path.join(dir, 'ggml-vocab-llama-spm.gguf'))
+    const spm = (await loadTokenizer(path.join(dir, 'ggml-vocab-llama-spm.gguf'))).ggufVocab()
     const c = presetConfig('debug', spm.tokens.length)
     const f = path.join(tmp.dir, 'spm.gguf')
     await writeGguf(f, c, randomLlamaWeights(c, 5), { dtype: 'F16', tokenizer: spm })

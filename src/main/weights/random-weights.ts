@@ -2,26 +2,15 @@
 import { tensorShapes, type LlamaConfig } from './llama-config'
 import { elementCount, type NamedTensors } from './named-tensors'
 import { GGUF_TOKEN_TYPE, type GgufVocab } from './gguf'
-
-/** mulberry32: a small deterministic generator of floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { Rng } from '../util/prng'
 
 /**
  * Normal(0, std) matrices and norm weights around 1 for every tensor of the config. `std` may depend on the
  * tensor name (larger q/k weights make attention matter in a tiny model). Tied configs get lm_head = embeddings.
  */
 export function randomLlamaWeights(cfg: LlamaConfig, seed = 1, std: number | ((name: string) => number) = 0.1): NamedTensors {
-  const rand = seededRandom(seed)
-  const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand())
+  const rng = new Rng(seed)
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next())
   const tensors: NamedTensors = new Map()
   for (const [name, shape] of tensorShapes(cfg)) {
     if (name === 'lm_head.weight' && cfg.tieWordEmbeddings) {

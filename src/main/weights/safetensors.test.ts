@@ -2,10 +2,10 @@
 import { existsSync, readFileSync, readdirSync, writeFileSync, truncateSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { expectSameTensors, rejection } from '../../../test/helpers/assertions'
 import { tempDir } from '../../../test/helpers/temp'
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './float16'
 import { presetConfig, toHfConfig, type LlamaConfig } from './llama-config'
-import type { NamedTensors } from './named-tensors'
 import { randomLlamaWeights } from './random-weights'
 import { loadHfCheckpoint, planShards, readSafetensors, readSafetensorsHeader, saveHfCheckpoint, writeSafetensors } from './safetensors'
 
@@ -17,19 +17,6 @@ const dir = (name: string) => path.join(tmp.dir, `${name}-${n++}`)
 const cfg: LlamaConfig = presetConfig('debug', 300)
 const weights = randomLlamaWeights(cfg, 3)
 
-/** Same names, shapes and bit-identical data (after `round`); reports the first difference. */
-function expectSame(a: NamedTensors, b: NamedTensors, round?: (x: Float32Array) => Float32Array): void {
-  expect([...b.keys()]).toEqual([...a.keys()])
-  for (const [name, t] of a) {
-    const u = b.get(name)!
-    expect(u.shape, name).toEqual(t.shape)
-    const want = round ? round(t.data) : t.data
-    expect(u.data.length, name).toBe(want.length)
-    const i = u.data.findIndex((v, j) => !Object.is(v, want[j]))
-    expect(i === -1 ? 'equal' : `differs at ${i}: ${u.data[i]} vs ${want[i]}`, name).toBe('equal')
-  }
-}
-
 /** A safetensors file from a hand-written header and raw data bytes. */
 function handMade(file: string, header: Record<string, unknown>, data: Uint8Array, pad = true): void {
   let json = Buffer.from(JSON.stringify(header))
@@ -37,15 +24,6 @@ function handMade(file: string, header: Record<string, unknown>, data: Uint8Arra
   const len = Buffer.alloc(8)
   len.writeBigUInt64LE(BigInt(json.length))
   writeFileSync(file, Buffer.concat([len, json, data]))
-}
-
-async function rejection(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p
-  } catch (err) {
-    return err as { code: string; message: string }
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('safetensors files', () => {
@@ -126,7 +104,7 @@ describe('HF checkpoints', () => {
     expect(JSON.parse(readFileSync(path.join(d, 'config.json'), 'utf8'))).toEqual(toHfConfig(cfg))
     const back = await loadHfCheckpoint(d)
     expect(back.config).toEqual(cfg)
-    expectSame(weights, back.tensors)
+    expectSameTensors(weights, back.tensors)
   })
 
   it('round-trips BF16 and F16 within their rounding', async () => {
@@ -140,7 +118,7 @@ describe('HF checkpoints', () => {
       expect(new Set([...header.entries.values()].map((e) => e.dtype))).toEqual(new Set([dtype]))
       expect(JSON.parse(readFileSync(path.join(d, 'config.json'), 'utf8')).torch_dtype).toBe(dtype === 'BF16' ? 'bfloat16' : 'float16')
       const back = await loadHfCheckpoint(d)
-      expectSame(weights, back.tensors, round)
+      expectSameTensors(weights, back.tensors, round)
       const q = weights.get('model.layers.0.self_attn.q_proj.weight')!.data
       const qb = back.tensors.get('model.layers.0.self_attn.q_proj.weight')!.data
       const tol = dtype === 'BF16' ? 2 ** -8 : 2 ** -11
@@ -160,7 +138,7 @@ describe('HF checkpoints', () => {
     expect(index.metadata.total_size).toBe([...weights.values()].reduce((s, t) => s + t.data.byteLength, 0))
     expect(Object.keys(index.weight_map)).toEqual(Object.keys(index.weight_map).sort())
     expect(new Set(Object.values(index.weight_map))).toEqual(new Set(shards))
-    expectSame(weights, (await loadHfCheckpoint(d)).tensors)
+    expectSameTensors(weights, (await loadHfCheckpoint(d)).tensors)
 
     await saveHfCheckpoint(d, cfg, weights)
     expect(readdirSync(d).sort()).toEqual(['config.json', 'model.safetensors'])
@@ -175,7 +153,7 @@ describe('HF checkpoints', () => {
     expect(header.entries.has('lm_head.weight')).toBe(false)
     const back = await loadHfCheckpoint(d)
     expect(back.config.tieWordEmbeddings).toBe(true)
-    expectSame(new Map([['lm_head.weight', w.get('model.embed_tokens.weight')!]]), new Map([['lm_head.weight', back.tensors.get('lm_head.weight')!]]))
+    expectSameTensors(new Map([['lm_head.weight', w.get('model.embed_tokens.weight')!]]), new Map([['lm_head.weight', back.tensors.get('lm_head.weight')!]]))
     expect(back.tensors.get('lm_head.weight')!.data).not.toBe(back.tensors.get('model.embed_tokens.weight')!.data)
 
     const differs = new Map(w)

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { AppError } from '../../shared/errors'
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, assertLittleEndianHost } from './float16'
 import { PendingFile, readExactly } from './file-io'
-import { readHfConfig, tensorShapes, tensorsForConfig, toHfConfig, type LlamaConfig, type TorchDtype } from './llama-config'
+import { inConfigOrder, missingTensors, readHfConfig, tensorShapes, tensorsForConfig, toHfConfig, type LlamaConfig, type TorchDtype } from './llama-config'
 import { checkNamedTensor, elementCount, formatShape, sameShape, type NamedTensor, type NamedTensors } from './named-tensors'
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16'
@@ -335,7 +335,7 @@ export async function loadHfCheckpoint(dir: string): Promise<{ config: LlamaConf
       if (!found.has(name) && !IGNORED_TENSOR.test(name)) throw new AppError('invalid_input', `${INDEX_FILE} puts tensor ${name} in ${file}, which does not hold it`)
     }
   }
-  const missing = [...expected.keys()].filter((n) => !found.has(n) && !(n === 'lm_head.weight' && config.tieWordEmbeddings))
+  const missing = missingTensors(config, found)
   if (missing.length > 0) {
     const list = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '')
     throw new AppError('invalid_input', `${dir}: the checkpoint lacks ${missing.length} tensor(s) config.json needs: ${list}`)
@@ -351,16 +351,7 @@ export async function loadHfCheckpoint(dir: string): Promise<{ config: LlamaConf
       await handle.close()
     }
   }
-  const tensors: NamedTensors = new Map()
-  for (const name of expected.keys()) {
-    const t = loaded.get(name)
-    if (t) tensors.set(name, t)
-  }
-  if (!tensors.has('lm_head.weight')) {
-    const embed = tensors.get('model.embed_tokens.weight')!
-    tensors.set('lm_head.weight', { shape: [...embed.shape], data: embed.data.slice() })
-  }
-  return { config, tensors }
+  return { config, tensors: inConfigOrder(config, loaded) }
 }
 
 const TORCH_DTYPE: Record<SafetensorsDtype, TorchDtype> = { F32: 'float32', BF16: 'bfloat16', F16: 'float16' }

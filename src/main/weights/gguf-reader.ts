@@ -1,4 +1,4 @@
-// Reads the header and key/value metadata of a GGUF file (v2/v3), streaming, without touching tensor data.
+// Reads a GGUF file's header (v2/v3): key/value metadata and tensor infos, streaming, without touching tensor data.
 import { promises as fs } from 'node:fs'
 import { AppError } from '../../shared/errors'
 
@@ -34,16 +34,45 @@ export type GgufArray = GgufNumberArray | readonly boolean[] | readonly string[]
 /** 64-bit integers are bigints; every other number is a number. */
 export type GgufValue = number | bigint | boolean | string | GgufArray
 
+/** What the typed getters below need: the file (for messages) and its key/value pairs. */
 export interface GgufMetadata {
   readonly file: string
-  readonly version: number
-  readonly tensorCount: number
   readonly kv: ReadonlyMap<string, GgufValue>
-  /** Byte offset where the tensor infos start (right after the last key/value pair). */
-  readonly tensorInfoOffset: number
 }
 
-const MAGIC = 0x46554747 // "GGUF" little-endian
+export interface GgufTensorInfo {
+  readonly name: string
+  /** Dimensions as GGUF lists them: fastest-varying first (the reverse of a row-major shape). */
+  readonly dims: readonly number[]
+  /** ggml type code (`ggml_type`). */
+  readonly type: number
+  readonly typeName: string
+  /** Absolute position of the data in the file. */
+  readonly offset: number
+}
+
+export interface GgufHeader extends GgufMetadata {
+  readonly version: number
+  readonly tensors: readonly GgufTensorInfo[]
+  readonly alignment: number
+  /** Where the tensor data starts: after the tensor infos, padded to the alignment. */
+  readonly dataStart: number
+  readonly fileSize: number
+}
+
+export const GGUF_MAGIC = 0x46554747 // "GGUF" little-endian
+/** general.alignment when a file does not set it. */
+const DEFAULT_ALIGNMENT = 32
+/** GGML_MAX_DIMS */
+const MAX_DIMS = 4
+
+/** ggml type names by code (ggml.h: enum ggml_type). */
+const GGML_TYPE_NAMES: Record<number, string> = {
+  0: 'F32', 1: 'F16', 2: 'Q4_0', 3: 'Q4_1', 6: 'Q5_0', 7: 'Q5_1', 8: 'Q8_0', 9: 'Q8_1', 10: 'Q2_K', 11: 'Q3_K', 12: 'Q4_K',
+  13: 'Q5_K', 14: 'Q6_K', 15: 'Q8_K', 16: 'IQ2_XXS', 17: 'IQ2_XS', 18: 'IQ3_XXS', 19: 'IQ1_S', 20: 'IQ4_NL', 21: 'IQ3_S',
+  22: 'IQ2_S', 23: 'IQ4_XS', 24: 'I8', 25: 'I16', 26: 'I32', 27: 'I64', 28: 'F64', 29: 'IQ1_M', 30: 'BF16', 31: 'Q4_0_4_4',
+  32: 'Q4_0_4_8', 33: 'Q4_0_8_8', 34: 'TQ1_0', 35: 'TQ2_0', 36: 'IQ4_NL_4_4', 37: 'IQ4_NL_4_8', 38: 'IQ4_NL_8_8', 39: 'MXFP4',
+}
 const CHUNK = 1 << 20
 const MAX_KEY_BYTES = 65535
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -118,6 +147,15 @@ class Reader {
     if (n * BigInt(unit) > BigInt(this.left)) {
       throw new Damaged(`${what} is ${n}, more than the ${this.left} bytes left in the file`, at)
     }
+    return Number(n)
+  }
+
+  /** A u64 that must be a safe integer (dimensions, offsets). */
+  async u64Number(what: string): Promise<number> {
+    await this.need(8, what)
+    const at = this.pos
+    const n = this.u64()
+    if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw new Damaged(`${what} is ${n}, far too large`, at)
     return Number(n)
   }
 
@@ -232,34 +270,77 @@ async function replacementCount(fh: fs.FileHandle, size: number): Promise<number
   return count
 }
 
-/** Reads a GGUF file's header and metadata; a damaged file gets an `invalid_input` error naming the file, the byte and the problem. */
-export async function readGgufMetadata(file: string): Promise<GgufMetadata> {
-  const fh = await fs.open(file, 'r')
+async function openGguf(file: string): Promise<fs.FileHandle> {
+  try {
+    return await fs.open(file, 'r')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('not_found', `${file} does not exist`)
+    throw err
+  }
+}
+
+async function readKeyValues(r: Reader): Promise<Map<string, GgufValue>> {
+  const kvCount = await r.length('the key/value count', 13)
+  const kv = new Map<string, GgufValue>()
+  for (let i = 0; i < kvCount; i++) {
+    await r.need(8, `the length of key #${i}`)
+    const at = r.pos
+    const keyLength = r.u64()
+    if (keyLength > BigInt(MAX_KEY_BYTES)) throw new Damaged(`key #${i} claims a length of ${keyLength} bytes (keys have at most ${MAX_KEY_BYTES})`, at)
+    const key = await r.utf8(Number(keyLength), `key #${i}`)
+    if (kv.has(key)) throw new Damaged(`key "${key}" appears twice`, at)
+    await r.need(4, `the type of "${key}"`)
+    kv.set(key, await readValue(r, r.u32(), `"${key}"`))
+  }
+  return kv
+}
+
+/** Tensor infos with relative offsets (each a multiple of `alignment`). */
+async function readTensorInfos(r: Reader, count: number, alignment: number): Promise<GgufTensorInfo[]> {
+  const tensors: GgufTensorInfo[] = []
+  for (let i = 0; i < count; i++) {
+    const name = await r.string(`the name of tensor #${i}`)
+    await r.need(4, `the dimension count of tensor "${name}"`)
+    const at = r.pos
+    const nDims = r.u32()
+    if (nDims > MAX_DIMS) throw new Damaged(`tensor "${name}" has ${nDims} dimensions (at most ${MAX_DIMS})`, at)
+    const dims: number[] = []
+    for (let d = 0; d < nDims; d++) dims.push(await r.u64Number(`dimension ${d} of tensor "${name}"`))
+    await r.need(4, `the type of tensor "${name}"`)
+    const type = r.u32()
+    const offsetAt = r.pos
+    const offset = await r.u64Number(`the offset of tensor "${name}"`)
+    if (offset % alignment !== 0) throw new Damaged(`tensor "${name}" is at offset ${offset}, not a multiple of the alignment ${alignment}`, offsetAt)
+    tensors.push({ name, dims, type, typeName: GGML_TYPE_NAMES[type] ?? `type ${type}`, offset })
+  }
+  return tensors
+}
+
+/**
+ * Reads a GGUF file's header: metadata and tensor infos (tensor offsets made absolute). A damaged file gets an
+ * `invalid_input` error naming the file, the byte and the problem, and a hint when it went through a text conversion.
+ */
+export async function readGgufHeader(file: string): Promise<GgufHeader> {
+  const fh = await openGguf(file)
   try {
     const { size } = await fh.stat()
     const r = new Reader(fh, size)
     try {
       await r.need(4, 'the magic number')
-      if (r.u32() !== MAGIC) throw new AppError('invalid_input', `${file} is not a GGUF file: it does not start with "GGUF".`)
+      if (r.u32() !== GGUF_MAGIC) throw new AppError('invalid_input', `${file} is not a GGUF file: it does not start with "GGUF".`)
       await r.need(4, 'the version')
       const version = r.u32()
       if (version !== 2 && version !== 3) {
         throw new AppError('unsupported', `${file} is GGUF version ${version}; only versions 2 and 3 can be read. Convert it again with a recent llama.cpp.`)
       }
       const tensorCount = await r.length('the tensor count', 1)
-      const kvCount = await r.length('the key/value count', 13)
-      const kv = new Map<string, GgufValue>()
-      for (let i = 0; i < kvCount; i++) {
-        await r.need(8, `the length of key #${i}`)
-        const at = r.pos
-        const keyLength = r.u64()
-        if (keyLength > BigInt(MAX_KEY_BYTES)) throw new Damaged(`key #${i} claims a length of ${keyLength} bytes (keys have at most ${MAX_KEY_BYTES})`, at)
-        const key = await r.utf8(Number(keyLength), `key #${i}`)
-        if (kv.has(key)) throw new Damaged(`key "${key}" appears twice`, at)
-        await r.need(4, `the type of "${key}"`)
-        kv.set(key, await readValue(r, r.u32(), `"${key}"`))
-      }
-      return { file, version, tensorCount, kv, tensorInfoOffset: r.pos }
+      const kv = await readKeyValues(r)
+      const alignment = ggufInteger({ file, kv }, 'general.alignment') ?? DEFAULT_ALIGNMENT
+      if (!(alignment > 0 && (alignment & (alignment - 1)) === 0)) throw new AppError('invalid_input', `${file}: metadata key "general.alignment" is ${alignment}, not a power of two. The GGUF file is damaged.`)
+      const infos = await readTensorInfos(r, tensorCount, alignment)
+      const dataStart = Math.ceil(r.pos / alignment) * alignment
+      const tensors = infos.map((t) => ({ ...t, offset: t.offset + dataStart }))
+      return { file, version, kv, tensors, alignment, dataStart, fileSize: size }
     } catch (err) {
       if (!(err instanceof Damaged)) throw err
       const fffd = await replacementCount(fh, size)
@@ -283,6 +364,14 @@ export function ggufString(meta: GgufMetadata, key: string): string | undefined 
   const v = meta.kv.get(key)
   if (v === undefined || typeof v === 'string') return v
   throw wrongType(meta, key, 'a string')
+}
+
+/** A number of any type (64-bit integers within the safe range), or undefined when the key is absent. */
+export function ggufNumber(meta: GgufMetadata, key: string): number | undefined {
+  const v = meta.kv.get(key)
+  if (v === undefined || typeof v === 'number') return v
+  if (typeof v === 'bigint' && Number.isSafeInteger(Number(v))) return Number(v)
+  throw wrongType(meta, key, 'a number')
 }
 
 /** An integer value of any width, or undefined when the key is absent. */

@@ -1,19 +1,17 @@
-// Training-step throughput (forward + backward with tf.variableGrads) on the bench-5m shape; skipped unless BENCH=1.
-//   BENCH=1 [BENCH_BACKEND=wasm] [BENCH_THREADS=2] [BENCH_STOCK_WASM=1] [BENCH_STEPS=3] [BENCH_PROFILE=1]
-//   [BENCH_KERNELS='[{"layers":"ops"},{}]']  (several kernel choices are measured in alternation, so that a
-//   changing load on a shared machine affects them alike)  npx vitest run src/main/model/train-step.bench.test.ts
+// `npm run bench:kernels`: training-step throughput (forward + backward with tf.variableGrads) on the bench-5m shape.
+//   [BENCH_BACKEND=wasm] [BENCH_THREADS=2] [BENCH_STOCK_WASM=1] [BENCH_STEPS=3] [BENCH_BATCH=8] [BENCH_SEQ=256]
+//   [BENCH_PROFILE=1 [BENCH_PROFILE_SHAPES=1]] [BENCH_KERNELS='[{"layers":"ops"},{}]']  (several kernel choices are
+//   measured in alternation, so that a changing load on a shared machine affects them alike)
 import os from 'node:os'
 import * as tf from '@tensorflow/tfjs'
 import { expect, it } from 'vitest'
-import { presetConfig } from '../weights/llama-config'
-import { type BackendName, selectBackend } from './backend'
-import type { Kernels } from './kernels'
-import { LlamaModel } from './llama'
-import { Prng } from './prng'
+import { type BackendName, selectBackend } from '../src/main/model/backend'
+import type { Kernels } from '../src/main/model/kernels'
+import { LlamaModel } from '../src/main/model/llama'
+import { Prng } from '../src/main/util/prng'
+import { presetConfig } from '../src/main/weights/llama-config'
 
-const BENCH = process.env.BENCH === '1'
-
-it.skipIf(!BENCH)('training step tokens/s on bench-5m', { timeout: 3600_000 }, async () => {
+it('training step tokens/s on bench-5m', async () => {
   const env = process.env
   const selection = await selectBackend((env.BENCH_BACKEND ?? 'wasm') as BackendName, {
     wasmThreads: env.BENCH_THREADS ? Number(env.BENCH_THREADS) : undefined,
@@ -26,7 +24,7 @@ it.skipIf(!BENCH)('training step tokens/s on bench-5m', { timeout: 3600_000 }, a
   const steps = Number(env.BENCH_STEPS ?? 3)
   const cfg = presetConfig('bench-5m', 4096)
   const rng = new Prng(5)
-  const rows = Array.from({ length: batch }, () => Array.from({ length: seq + 1 }, () => Math.floor(rng.next() * cfg.vocabSize)))
+  const rows = Array.from({ length: batch }, () => Array.from({ length: seq + 1 }, () => rng.int(cfg.vocabSize)))
   const x = tf.tensor2d(rows.map((r) => r.slice(0, seq)), [batch, seq], 'int32')
   const y = tf.tensor2d(rows.map((r) => r.slice(1)), [batch, seq], 'int32')
   const runs = variants.map((kernels, i) => ({ kernels, model: LlamaModel.init(cfg, 1, { kernels, namePrefix: `v${i}/` }), wall: 0, cpu: 0, loss0: 0 }))

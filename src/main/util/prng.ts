@@ -1,7 +1,52 @@
-// Seeded random numbers for weight initialisation and sampling: the same seed gives the same model on every backend.
+// Seeded random numbers: the same seed gives the same data order, test data, initial model and samples everywhere.
 
-/** SplitMix32-seeded xoshiro128** generator; `next()` is a float in [0, 1) with 32 random bits. */
-export class Prng {
+/** Floats, integers and permutations from a source of 32 random bits. */
+abstract class Random32 {
+  /** The next 32 random bits as an unsigned integer. */
+  abstract nextUint32(): number
+
+  /** A float in [0, 1). */
+  next(): number {
+    return this.nextUint32() / 4294967296
+  }
+
+  /** An integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.next() * n)
+  }
+
+  /** A Fisher-Yates shuffled permutation of 0..n-1. */
+  permutation(n: number): Uint32Array {
+    const p = new Uint32Array(n)
+    for (let i = 0; i < n; i++) p[i] = i
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1)
+      const t = p[i]!
+      p[i] = p[j]!
+      p[j] = t
+    }
+    return p
+  }
+}
+
+/** Mulberry32: 32-bit state, good enough for shuffling and sampling; `state` is the whole generator, so a checkpoint can store it. */
+export class Rng extends Random32 {
+  constructor(public state: number) {
+    super()
+    this.state = state >>> 0
+  }
+
+  nextUint32(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0
+    let t = this.state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return (t ^ (t >>> 14)) >>> 0
+  }
+}
+
+/** SplitMix32-seeded xoshiro128** with normal samples, for weight initialisation and sampling. */
+export class Prng extends Random32 {
   private s0: number
   private s1: number
   private s2: number
@@ -9,6 +54,7 @@ export class Prng {
   private spare: number | null = null
 
   constructor(seed: number) {
+    super()
     // SplitMix32 expands the seed so that nearby seeds give unrelated streams and the state is never all zero.
     let x = seed >>> 0
     const mix = (): number => {
@@ -25,7 +71,6 @@ export class Prng {
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1
   }
 
-  /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0
     const t = (this.s1 << 9) >>> 0
@@ -36,11 +81,6 @@ export class Prng {
     this.s2 = (this.s2 ^ t) >>> 0
     this.s3 = rotl(this.s3, 11)
     return result
-  }
-
-  /** A float in [0, 1). */
-  next(): number {
-    return this.nextUint32() / 4294967296
   }
 
   /** A standard normal sample (Box-Muller, both values of each pair used). */
@@ -68,6 +108,16 @@ export class Prng {
 
 function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0
+}
+
+/** Mixes numbers into one 32-bit seed (for per-epoch streams derived from the run seed). */
+export function mixSeed(...parts: number[]): number {
+  let h = 0x9e3779b9
+  for (const p of parts) {
+    h = Math.imul(h ^ (p >>> 0), 0x85ebca6b) >>> 0
+    h = (h ^ (h >>> 13)) >>> 0
+  }
+  return h
 }
 
 /** A per-tensor seed from the model seed and the tensor's name, so adding a tensor does not shift the others. */
