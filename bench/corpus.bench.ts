@@ -1,7 +1,8 @@
 // `npm run bench:corpus`: import throughput (JSONL and HTML, every signal on), peak memory while
 // importing a multi-gigabyte JSONL, and search latency (full text, filters, vectors) at two corpus sizes.
-// BENCH_DOCS (default 1,000,000) sets the size; BENCH_DIR where the corpus and workspaces go.
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+// BENCH_DOCS (default 1,000,000) sets the size; BENCH_DIR where the corpus and workspaces go; BENCH_TOKENIZER the
+// workspace tokenizer that counts tokens (default: the Llama-2 tokenizer.model in ../shared/data; "none": estimates).
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -16,6 +17,18 @@ const DOCS = Number(process.env.BENCH_DOCS ?? 1_000_000)
 const FIRST = Math.min(100_000, Math.floor(DOCS / 10))
 const DIR = process.env.BENCH_DIR ?? path.join(os.tmpdir(), 'cpt-bench')
 const env = { ...process.env, CPT_STUDIO_HOME: path.join(DIR, 'home') }
+const TOKENIZER = process.env.BENCH_TOKENIZER ?? path.join(SHARED_DATA, 'tokenizers/llama2/tokenizer.model')
+const COUNTER = TOKENIZER !== 'none' && existsSync(TOKENIZER) ? 'tokenizer' : 'estimate'
+
+/** A fresh workspace, with the benchmark's tokenizer as its default one. */
+function initWorkspace(ws: string): void {
+  rmSync(ws, { recursive: true, force: true })
+  cli(['workspace', 'init', ws])
+  if (COUNTER === 'tokenizer') {
+    mkdirSync(path.join(ws, 'models/tokenizers/llama2'), { recursive: true })
+    copyFileSync(TOKENIZER, path.join(ws, 'models/tokenizers/llama2/tokenizer.model'))
+  }
+}
 
 function cli(args: string[]): unknown {
   return JSON.parse(execFileSync(process.execPath, [BIN, ...args, '--json'], { env, maxBuffer: 1 << 28 }).toString())
@@ -85,11 +98,10 @@ it.runIf(process.env.BENCH_STAGE !== 'latency')('benchmarks the corpus pipeline'
   if (!existsSync(first)) await writeSyntheticCorpus(first, FIRST, { sharedData: SHARED_DATA, seed: 1 })
   if (!existsSync(rest)) await writeSyntheticCorpus(rest, DOCS - FIRST, { sharedData: SHARED_DATA, seed: 2, start: FIRST })
   const ws = path.join(DIR, 'ws')
-  rmSync(ws, { recursive: true, force: true })
-  cli(['workspace', 'init', ws])
+  initWorkspace(ws)
 
-  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, docs: DOCS }
-  const out = path.join(__dirname, 'results', `corpus-${new Date().toISOString().slice(0, 10)}-${DOCS}.json`)
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`, docs: DOCS, tokenCounts: COUNTER === 'tokenizer' ? TOKENIZER : 'estimate' }
+  const out = path.join(__dirname, 'results', `corpus-${new Date().toISOString().slice(0, 10)}-${DOCS}-${COUNTER}.json`)
   mkdirSync(path.dirname(out), { recursive: true })
   // Saved after every stage, so a long run that is stopped still leaves what it measured.
   const save = (key: string, value: unknown) => {
@@ -99,8 +111,7 @@ it.runIf(process.env.BENCH_STAGE !== 'latency')('benchmarks the corpus pipeline'
   }
   if (existsSync(path.join(SHARED_DATA, 'pages'))) {
     const html = path.join(DIR, 'ws-html')
-    rmSync(html, { recursive: true, force: true })
-    cli(['workspace', 'init', html])
+    initWorkspace(html)
     save('importHtml', timedImport(html, [path.join(SHARED_DATA, 'pages')]))
   }
   save('importFirst', timedImport(ws, [first]))
