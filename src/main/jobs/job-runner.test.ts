@@ -106,6 +106,21 @@ describe('JobRunner', () => {
     await expect(runner.cancel(job.id)).rejects.toThrow(/already stopped/)
   })
 
+  it('runs a quick-lane job (sampling) while a long one runs, and queues a second long one', async () => {
+    bigSparseFile()
+    const long = await runner.start({ kind: 'workspace-check', deep: true })
+    await waitFor(() => runner.get(long.id).progress.done > 0, 30_000, 'hashing to start')
+    const queued = await runner.start({ kind: 'workspace-check', deep: false })
+    const quick = await runner.start({ kind: 'sample', runId: 'no-such-run', prompt: 'x' })
+    await waitFor(() => ['failed', 'succeeded'].includes(runner.get(quick.id).status), 30_000, 'the sample job to finish')
+    expect(runner.get(quick.id).error?.message).toMatch(/no checkpoint/)
+    expect(runner.get(long.id).status).toBe('running')
+    expect(runner.get(queued.id).status).toBe('pending')
+    await runner.cancel(long.id)
+    await runner.idle()
+    expect(runner.get(queued.id).status).toBe('succeeded')
+  })
+
   it('pauses and resumes from the saved state', async () => {
     bigSparseFile(2)
     writeFileSync(path.join(ws.folder('shards'), 'small.bin'), 'x') // sorted after models/: hashed last

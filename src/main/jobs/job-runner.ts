@@ -26,8 +26,6 @@ export interface JobRunnerOptions {
   /** The built worker entry (out/main/worker.js). */
   workerPath: string
   events: EventSink
-  /** Jobs that run at once; the rest wait as pending. */
-  maxConcurrent?: number
 }
 
 export class JobRunner {
@@ -179,10 +177,11 @@ export class JobRunner {
 
   private schedule(): void {
     if (this.closed) return
-    const limit = this.opts.maxConcurrent ?? 1
+    // One running job per lane (see JobKindSpec.lane); the rest wait as pending, oldest first.
+    const lane = (id: string): string => jobKind(this.jobs.get(id)?.kind ?? '')?.lane ?? 'main'
     for (const job of this.jobs.values()) {
-      if (this.running.size >= limit) return
-      if (job.status === 'pending' && !this.running.has(job.id)) this.launch(job)
+      if (job.status !== 'pending' || this.running.has(job.id)) continue
+      if (![...this.running.keys()].some((id) => lane(id) === lane(job.id))) this.launch(job)
     }
   }
 

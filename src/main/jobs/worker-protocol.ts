@@ -31,6 +31,11 @@ export interface JobKindSpec<Input, State = unknown> {
   title(input: Input): string
   /** Whether an interrupted run can continue from its saved state (else it is marked interrupted). */
   resumable: boolean
+  /**
+   * Jobs queue per lane, one running at a time in each: long work (imports, training) in "main"; short work a
+   * user waits for (sampling, exporting a checkpoint) in "quick", so it runs while a training run goes on.
+   */
+  lane?: 'main' | 'quick'
   run(input: Input, ctx: JobContext<State>): Promise<unknown>
 }
 

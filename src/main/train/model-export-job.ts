@@ -12,6 +12,7 @@ import { loadRunCheckpoint } from './run-checkpoint'
 export const modelExport: JobKindSpec<ModelExportInput, never> = {
   title: (input) => `Export run ${input.runId} as ${input.format === 'gguf' ? `GGUF ${input.dtype.toUpperCase()}` : 'safetensors'}`,
   resumable: false,
+  lane: 'quick',
   run: runExport,
 }
 

@@ -5,5 +5,6 @@ import type { JobKindSpec } from '../jobs/worker-protocol'
 export const sample: JobKindSpec<SampleInput, never> = {
   title: (input) => `Sample from run ${input.runId}`,
   resumable: false,
+  lane: 'quick',
   run: async (input, ctx) => (await import('./sampling')).runSample(input, ctx),
 }
