@@ -1,4 +1,4 @@
-// Builds the three Electron targets: main (the shell, the CLI and the job worker), preload, renderer.
+// Builds the three Electron targets: main (the shell, the CLI, the job worker and its analysis threads), preload, renderer.
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/app/index.ts'),
           cli: resolve(__dirname, 'src/main/cli/index.ts'),
           worker: resolve(__dirname, 'src/main/jobs/worker.ts'),
+          // The import's analysis threads (worker_threads of the job worker), started from out/main/analyze-worker.js.
+          'analyze-worker': resolve(__dirname, 'src/main/corpus/analyze-worker.ts'),
         },
       },
     },

@@ -8,15 +8,16 @@ import { z } from 'zod'
 import type { JobInput } from '../../shared/jobs'
 import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
-import { analyze } from './analyze'
-import { ESTIMATE, workspaceTokenCounter } from './token-counter'
+import { workspaceTokenizerPath } from '../tokenizer/workspace-tokenizer'
+import { type Analyzer, openAnalyzer } from './analyze-pool'
+import { loadTokenCounter } from './token-counter'
 import type { DocumentRow } from './document-schema'
 import { DocumentStore } from './document-store'
 import { clusterNearDuplicates } from './near-duplicates'
 import { saveStats, statsVersion } from './stats-cache'
 import { type InputFile, walkInputs } from './readers/inputs'
 import { readInput } from './readers/read-input'
-import type { ImportProblem } from './types'
+import type { ImportProblem, RawDocument } from './types'
 
 type ImportInput = Extract<JobInput, { kind: 'corpus-import' }>
 
@@ -27,6 +28,13 @@ type ImportInput = Extract<JobInput, { kind: 'corpus-import' }>
  */
 const BATCH_ROWS = 5_000
 const BATCH_CHARS = 32_000_000
+/**
+ * Documents go to the analysis threads in chunks of this many documents or characters, and at most
+ * CHUNKS_PER_THREAD chunks per thread are in flight: the reader runs that far ahead of the writer, no further.
+ */
+const CHUNK_DOCS = 256
+const CHUNK_CHARS = 1_000_000
+const CHUNKS_PER_THREAD = 2
 /** Problems kept in the job result; all of them go to jobs/<id>.problems.jsonl. */
 const RESULT_PROBLEMS = 200
 
@@ -80,7 +88,7 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   const problemsFile = path.join(ws.folder('jobs'), `${state.batch}.problems.jsonl`)
   const problems = await ProblemLog.open(problemsFile)
   const done = new Set(state.done)
-  const counter = await workspaceTokenCounter(ws.dir)
+  const counter = await loadTokenCounter(() => workspaceTokenizerPath(ws.dir))
   ctx.log(counter.problem ? `Token counts are estimates: ${counter.problem}` : `Token counts with ${counter.name}`)
 
   // First pass: what there is to read, for a byte total (cheap: no file is opened but archives).
@@ -99,70 +107,110 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
     // Ids stored before this import, and ids this import has added: an exact duplicate of either is skipped.
     const stored = await store.ids()
     const added = new Set<string>()
-    for (const file of inputs) {
-      const key = inputKey(file)
-      if (done.has(key)) continue
-      throwIfStopped(ctx.signal)
-      const skip = state.current?.key === key ? state.current.records : 0
-      let records = 0
-      let batch: DocumentRow[] = []
-      let batchChars = 0
-      let fileBytes = 0
-      // One write in flight while the next batch is analysed: LanceDB writes on its own threads, so the
-      // import keeps both cores busy. The state names a batch only once its write has finished.
-      let writing: Promise<void> = Promise.resolve()
-      const flush = async () => {
+    const analyzer: Analyzer = openAnalyzer(counter)
+    ctx.log(analyzer.threads ? `Analysing on ${analyzer.threads} thread${analyzer.threads === 1 ? '' : 's'}` : 'Analysing on the job thread (the analysis thread entry is not built)')
+    const maxInFlight = CHUNKS_PER_THREAD * Math.max(1, analyzer.threads)
+    try {
+      for (const file of inputs) {
+        const key = inputKey(file)
+        if (done.has(key)) continue
+        throwIfStopped(ctx.signal)
+        const skip = state.current?.key === key ? state.current.records : 0
+        let records = 0
+        let batch: DocumentRow[] = []
+        let batchChars = 0
+        let fileBytes = 0
+        // One write in flight while the next batch is analysed: LanceDB writes on its own threads, so the
+        // import keeps both cores busy. The state names a batch only once its write has finished.
+        let writing: Promise<void> = Promise.resolve()
+        const flush = async (upTo: number) => {
+          await writing
+          const rows = batch
+          batch = []
+          batchChars = 0
+          writing = store.add(rows).then(async () => {
+            state.counts.added += rows.length
+            state.current = { key, records: upTo }
+            await ctx.saveState(state)
+          })
+        }
+        const actx = { ...(input.source !== undefined ? { source: input.source } : {}), fallbackSource: defaultSource(input.paths, file.file), batch: state.batch, importedAt: state.startedAt }
+        // Chunks being analysed, in reading order: each document's rows are taken in that order, so ids,
+        // duplicates and the resume point (the record number of the last document taken) are as if analysed here.
+        const inFlight: { rows: Promise<DocumentRow[]>; records: number[] }[] = []
+        let chunk: RawDocument[] = []
+        let chunkRecords: number[] = []
+        let chunkChars = 0
+        let taken = skip
+        const take = async (next: { rows: Promise<DocumentRow[]>; records: number[] }) => {
+          const rows = await next.rows
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i]!
+            taken = next.records[i]!
+            state.counts.read++
+            if (added.has(row.id)) {
+              state.counts.exactDuplicates++
+              continue
+            }
+            if (stored.has(row.id)) {
+              state.counts.alreadyPresent++
+              continue
+            }
+            added.add(row.id)
+            batch.push(row)
+            batchChars += row.text.length
+            if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) await flush(taken)
+          }
+        }
+        const send = async () => {
+          if (!chunk.length) return
+          const rows = analyzer.analyze(chunk, actx)
+          rows.catch(() => {}) // awaited in take(); unawaited ones after a stop or an error must not be unhandled
+          inFlight.push({ rows, records: chunkRecords })
+          chunk = []
+          chunkRecords = []
+          chunkChars = 0
+          while (inFlight.length >= maxInFlight) await take(inFlight.shift()!)
+        }
+        for await (const item of readInput(file, { textField: input.textField, maxChars: input.maxChars, signal: ctx.signal }, (n) => {
+          fileBytes += n
+          const c = state.counts
+          ctx.progress({
+            done: doneBytes + Math.min(fileBytes, file.size),
+            message: `File ${done.size + 1} of ${inputs.length}: ${path.basename(file.member ?? file.file)} · ${c.read.toLocaleString('en-US')} documents read, ${c.added.toLocaleString('en-US')} added`,
+          })
+        })) {
+          if (item.type === 'problem') {
+            if (records >= skip) await problems.add(item.problem)
+            continue
+          }
+          records++
+          if (records <= skip) continue
+          chunk.push(item.doc)
+          chunkRecords.push(records)
+          chunkChars += item.doc.text.length
+          if (chunk.length >= CHUNK_DOCS || chunkChars >= CHUNK_CHARS) await send()
+        }
+        if (ctx.signal.aborted) {
+          // Stopped: store what was taken, drop what is still being analysed (the resume reads it again).
+          await flush(taken)
+        } else {
+          await send()
+          while (inFlight.length) await take(inFlight.shift()!)
+          await flush(records)
+        }
         await writing
-        const rows = batch
-        const upTo = records
-        batch = []
-        batchChars = 0
-        writing = store.add(rows).then(async () => {
-          state.counts.added += rows.length
-          state.current = { key, records: upTo }
-          await ctx.saveState(state)
-        })
+        throwIfStopped(ctx.signal)
+        doneBytes += file.size
+        state.counts.files++
+        state.counts.bytes += file.size
+        state.done.push(key)
+        done.add(key)
+        state.current = null
+        await ctx.saveState(state)
       }
-      const fallbackSource = defaultSource(input.paths, file.file)
-      for await (const item of readInput(file, { textField: input.textField, maxChars: input.maxChars, signal: ctx.signal }, (n) => {
-        fileBytes += n
-        const c = state.counts
-        ctx.progress({
-          done: doneBytes + Math.min(fileBytes, file.size),
-          message: `File ${done.size + 1} of ${inputs.length}: ${path.basename(file.member ?? file.file)} · ${c.read.toLocaleString('en-US')} documents read, ${c.added.toLocaleString('en-US')} added`,
-        })
-      })) {
-        if (item.type === 'problem') {
-          if (records >= skip) await problems.add(item.problem)
-          continue
-        }
-        records++
-        if (records <= skip) continue
-        state.counts.read++
-        const row = analyze(item.doc, { source: input.source, fallbackSource, batch: state.batch, importedAt: state.startedAt, ...(counter.name !== ESTIMATE ? { countTokens: counter.count } : {}) })
-        if (added.has(row.id)) {
-          state.counts.exactDuplicates++
-          continue
-        }
-        if (stored.has(row.id)) {
-          state.counts.alreadyPresent++
-          continue
-        }
-        added.add(row.id)
-        batch.push(row)
-        batchChars += row.text.length
-        if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) await flush()
-      }
-      await flush()
-      await writing
-      throwIfStopped(ctx.signal)
-      doneBytes += file.size
-      state.counts.files++
-      state.counts.bytes += file.size
-      state.done.push(key)
-      done.add(key)
-      state.current = null
-      await ctx.saveState(state)
+    } finally {
+      await analyzer.close()
     }
     state.phase = 'dedup'
     await ctx.saveState(state)

@@ -1,8 +1,8 @@
 // How an import counts tokens: with the workspace tokenizer (TinyLlama's Llama-2 by default) when it is on this
 // machine, else an estimate (~4 characters a token, one per CJK character) that says so wherever it is shown.
+// No workspace import here: the analysis threads (analyze-worker.ts) load their counter with this module alone.
 import { toErrorInfo } from '../../shared/errors'
 import { loadTokenizer } from '../tokenizer/tokenizer'
-import { workspaceTokenizerPath } from '../tokenizer/workspace-tokenizer'
 
 export interface TokenCounter {
   /** What the counts are: the tokenizer's file name, or "estimate". */
@@ -10,6 +10,8 @@ export interface TokenCounter {
   count(text: string): number
   /** Why the estimate is used, when it is. */
   problem: string | null
+  /** The tokenizer file the counts come from (null for the estimate), so another thread can load the same one. */
+  path: string | null
 }
 
 export const ESTIMATE = 'estimate'
@@ -20,11 +22,16 @@ export function estimateTokens(chars: number, cjkRatio: number): number {
   return Math.max(1, Math.round((chars - cjkChars) / 4 + cjkChars))
 }
 
-export async function workspaceTokenCounter(workspaceDir: string): Promise<TokenCounter> {
+/**
+ * The counter of the tokenizer that `find` names (for an import: `() => workspaceTokenizerPath(dir)`), or the
+ * estimate with the reason when it cannot be found or read.
+ */
+export async function loadTokenCounter(find: () => Promise<string>): Promise<TokenCounter> {
   try {
-    const tokenizer = await loadTokenizer(await workspaceTokenizerPath(workspaceDir))
-    return { name: tokenizer.name, count: (text) => tokenizer.encode(text).length, problem: null }
+    const file = await find()
+    const tokenizer = await loadTokenizer(file)
+    return { name: tokenizer.name, count: (text) => tokenizer.encode(text).length, problem: null, path: file }
   } catch (err) {
-    return { name: ESTIMATE, count: () => NaN, problem: toErrorInfo(err).message }
+    return { name: ESTIMATE, count: () => NaN, problem: toErrorInfo(err).message, path: null }
   }
 }
