@@ -51,15 +51,6 @@ export function linear(x: tf.Tensor, w: tf.Tensor2D): tf.Tensor {
   return y.reshape([...x.shape.slice(0, -1), outDim])
 }
 
-/** a [n, k] x c [k, m] where c is a constant: only a gets a gradient. */
-export function matmulConst(a: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D {
-  const f = customOp(([x]) => ({
-    value: tf.matMul(x as tf.Tensor2D, c),
-    gradFunc: (dy) => tf.matMul(dy as tf.Tensor2D, tf.transpose(c)),
-  }))
-  return f(a) as tf.Tensor2D
-}
-
 /**
  * Rows of `table` [vocab, dim] for int32 `ids` (any shape); the gradient scatters rows back with scatterND,
  * which sums repeated ids and exists on every backend (unlike gather's UnsortedSegmentSum on wasm).
