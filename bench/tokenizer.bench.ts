@@ -32,7 +32,7 @@ it('measures tokenizer throughput and BPE training', async () => {
   }
   const encode: Record<string, unknown> = {}
   for (const [name, rel] of Object.entries(files)) {
-    let t0 = performance.now()
+    const t0 = performance.now()
     const tok = await loadTokenizer(path.join(SHARED_DATA, rel))
     const loadMs = performance.now() - t0
     const cold = encodeRate(tok, texts, bytes)
