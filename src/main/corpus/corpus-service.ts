@@ -2,7 +2,7 @@
 import type { CorpusStats, DocDetail, DocFilter, DocSort, DocSummary } from '../../shared/corpus'
 import type { Workspace } from '../workspace/workspace'
 import { DocumentStore } from './document-store'
-import { loadStats, saveStats, statsVersion } from './stats-cache'
+import { currentStats, statsVersion } from './stats-cache'
 
 export class CorpusService {
   private store: DocumentStore | null = null
@@ -34,14 +34,7 @@ export class CorpusService {
     const store = await this.open()
     if (!store) return null
     const version = await statsVersion(store)
-    if (this.statsCache?.version !== version) {
-      let stats = await loadStats(this.ws, version)
-      if (!stats) {
-        stats = await store.stats()
-        await saveStats(this.ws, version, stats)
-      }
-      this.statsCache = { version, stats }
-    }
+    if (this.statsCache?.version !== version) this.statsCache = { version, stats: await currentStats(this.ws, store, version) }
     return this.statsCache.stats
   }
 

@@ -29,7 +29,9 @@ export async function clusterNearDuplicates(store: DocumentStore, threshold: num
     if (signal) throwIfStopped(signal)
   }
   const candidates = candidatePairs(bandCols)
-  const signatures = await loadSignatures(store, [...new Set(candidates.flat())].map((d) => ids[d]!))
+  const inPairs = new Set<number>()
+  for (const [a, b] of candidates) inPairs.add(a).add(b)
+  const signatures = await loadSignatures(store, [...inPairs].map((d) => ids[d]!))
   const parent = ids.map((_, i) => i)
   const find = (x: number): number => {
     while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!
@@ -45,9 +47,11 @@ export async function clusterNearDuplicates(store: DocumentStore, threshold: num
     if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb)
   }
   const groups = new Map<number, number[]>()
-  for (const d of new Set(candidates.flat())) {
+  for (const d of inPairs) {
     const r = find(d)
-    groups.set(r, [...(groups.get(r) ?? []), d])
+    const list = groups.get(r)
+    if (list) list.push(d)
+    else groups.set(r, [d])
   }
   const result: NearDupResult = { clusters: 0, nearDuplicates: 0, updated: 0 }
   for (const [root, list] of groups) {

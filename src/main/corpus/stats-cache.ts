@@ -23,3 +23,13 @@ export async function saveStats(ws: Workspace, version: string, stats: CorpusSta
 export async function statsVersion(store: DocumentStore): Promise<string> {
   return `${await store.docs.version()}:${await store.imports.version()}`
 }
+
+/** The statistics of the store as it is now: the saved ones when they are current, else computed and saved. */
+export async function currentStats(ws: Workspace, store: DocumentStore, version?: string): Promise<CorpusStats> {
+  version ??= await statsVersion(store)
+  const saved = await loadStats(ws, version)
+  if (saved) return saved
+  const stats = await store.stats()
+  await saveStats(ws, version, stats)
+  return stats
+}
