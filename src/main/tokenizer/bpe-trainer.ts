@@ -2,6 +2,7 @@
 import { AppError } from '../../shared/errors'
 import { writeJsonAtomic } from '../util/atomic-write'
 import { BYTE_TO_CHAR } from './byte-level'
+import { LexHeap } from './lex-heap'
 import { LLAMA3_PATTERN, compilePattern, splitIsolated } from './pretokenizer'
 
 export interface BpeTrainOptions {
@@ -62,61 +63,6 @@ export interface HfTokenizerJson {
 
 const DEFAULT_SPECIALS = ['<s>', '</s>']
 const KEY = 1 << 20
-
-/** Max-heap of (count, pair key); ties go to the smaller key. Entries go stale and are checked on pop. */
-class CountHeap {
-  private counts: number[] = []
-  private keys: number[] = []
-
-  get length(): number {
-    return this.keys.length
-  }
-
-  private above(i: number, j: number): boolean {
-    const ci = this.counts[i] as number
-    const cj = this.counts[j] as number
-    return ci > cj || (ci === cj && (this.keys[i] as number) < (this.keys[j] as number))
-  }
-
-  private swap(i: number, j: number): void {
-    const c = this.counts[i] as number
-    this.counts[i] = this.counts[j] as number
-    this.counts[j] = c
-    const k = this.keys[i] as number
-    this.keys[i] = this.keys[j] as number
-    this.keys[j] = k
-  }
-
-  push(count: number, key: number): void {
-    this.counts.push(count)
-    this.keys.push(key)
-    for (let i = this.keys.length - 1; i > 0; ) {
-      const parent = (i - 1) >> 1
-      if (!this.above(i, parent)) break
-      this.swap(i, parent)
-      i = parent
-    }
-  }
-
-  pop(): [number, number] {
-    const top: [number, number] = [this.counts[0] as number, this.keys[0] as number]
-    const last = this.keys.length - 1
-    this.swap(0, last)
-    this.counts.pop()
-    this.keys.pop()
-    for (let i = 0; ; ) {
-      const l = 2 * i + 1
-      const r = l + 1
-      let best = i
-      if (l < last && this.above(l, best)) best = l
-      if (r < last && this.above(r, best)) best = r
-      if (best === i) break
-      this.swap(i, best)
-      i = best
-    }
-    return top
-  }
-}
 
 /** Pair counts over a word-frequency table, with an index from pair to the words that (may) hold it. */
 class PairIndex {
@@ -185,16 +131,18 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
   words.forEach((w, i) => {
     for (let j = 0; j + 1 < w.length; j++) index.add(w[j] as number, w[j + 1] as number, freqs[i] as number, i)
   })
-  const heap = new CountHeap()
-  for (const key of index.drainRaised()) heap.push(index.counts.get(key) as number, key)
+  // Entries (-count, key): the most frequent pair first, ties to the smaller key. Stale entries are checked on pop.
+  const heap = new LexHeap()
+  for (const key of index.drainRaised()) heap.push(-(index.counts.get(key) as number), key)
   const seen = new Int32Array(words.length).fill(-1)
   const banned = new Set<number>()
 
   while (strings.length + specials.length < opts.vocabSize && heap.length > 0) {
-    const [count, key] = heap.pop()
+    const [negCount, key] = heap.pop()
+    const count = -negCount
     const current = index.counts.get(key) ?? 0
     if (current !== count || banned.has(key)) {
-      if (current > 0 && !banned.has(key)) heap.push(current, key)
+      if (current > 0 && !banned.has(key)) heap.push(-current, key)
       continue
     }
     if (count <= 0) break
@@ -222,7 +170,7 @@ export async function trainByteLevelBpe(texts: Iterable<string> | AsyncIterable<
     index.counts.delete(key)
     for (const k of index.drainRaised()) {
       const n = index.counts.get(k) ?? 0
-      if (n > 0 && k !== key) heap.push(n, k)
+      if (n > 0 && k !== key) heap.push(-n, k)
     }
   }
   return tokenizerJson(specials, strings, merges)

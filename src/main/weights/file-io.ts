@@ -7,6 +7,16 @@ import { AppError } from '../../shared/errors'
 
 const MAX_READ = 1 << 30 // one fs read moves at most 2 GiB; stay well below
 
+/** Opens a file for reading; a missing file is a `not_found` naming it. */
+export async function openForReading(file: string): Promise<FileHandle> {
+  try {
+    return await fs.open(file, 'r')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('not_found', `${file} does not exist`)
+    throw err
+  }
+}
+
 /**
  * Reads `length` bytes at `position` into a fresh Uint8Array (its buffer starts at offset 0, so typed views
  * over it are aligned). Fewer bytes than asked means the file ended early: an `invalid_input` naming `what`.
@@ -22,7 +32,7 @@ export async function readExactly(handle: FileHandle, length: number, position: 
   return out
 }
 
-export async function writeAll(handle: FileHandle, data: Uint8Array): Promise<void> {
+async function writeAll(handle: FileHandle, data: Uint8Array): Promise<void> {
   let done = 0
   while (done < data.byteLength) {
     const chunk = data.subarray(done, Math.min(data.byteLength, done + MAX_READ))
@@ -33,9 +43,8 @@ export async function writeAll(handle: FileHandle, data: Uint8Array): Promise<vo
 
 /** A file written under a temporary name in the target's folder; `publish` renames it over the target. */
 export class PendingFile {
+  /** Open until `finish` or `abort` closes it. */
   private handle: FileHandle | undefined
-  private closed = false
-  bytes = 0
 
   private constructor(
     readonly target: string,
@@ -53,7 +62,6 @@ export class PendingFile {
   async write(data: Uint8Array): Promise<void> {
     if (!this.handle) throw new Error(`${this.target}: write after close`)
     await writeAll(this.handle, data)
-    this.bytes += data.byteLength
   }
 
   /** Flushes to disk and closes; the target is unchanged until `publish`. */
@@ -65,7 +73,6 @@ export class PendingFile {
       await h.sync()
     } finally {
       await h.close()
-      this.closed = true
     }
   }
 
@@ -76,7 +83,7 @@ export class PendingFile {
 
   /** Closes and removes the temporary file; safe to call more than once or after publish. */
   async abort(): Promise<void> {
-    if (this.handle && !this.closed) {
+    if (this.handle) {
       const h = this.handle
       this.handle = undefined
       await h.close().catch(() => undefined)

@@ -81,3 +81,22 @@ export function f32ToBf16(src: Float32Array, dst = new Uint16Array(src.length)):
   }
   return dst
 }
+
+/** The float element types our weight files store (safetensors and GGUF names agree). */
+export type FloatDtype = 'F32' | 'F16' | 'BF16'
+
+export const FLOAT_DTYPE_SIZE: Record<FloatDtype, number> = { F32: 4, F16: 2, BF16: 2 }
+
+/** Little-endian bytes of `data` in `dtype`; F32 is a view of `data`, no copy. */
+export function encodeFloats(data: Float32Array, dtype: FloatDtype): Uint8Array {
+  if (dtype === 'F32') return new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+  const half = dtype === 'F16' ? f32ToF16(data) : f32ToBf16(data)
+  return new Uint8Array(half.buffer, half.byteOffset, half.byteLength)
+}
+
+/** float32 values of `n` elements of `dtype` at the start of `bytes` (a buffer starting at offset 0, as `readExactly` gives). */
+export function decodeFloats(bytes: Uint8Array, dtype: FloatDtype, n: number): Float32Array {
+  if (dtype === 'F32') return new Float32Array(bytes.buffer, 0, n)
+  const half = new Uint16Array(bytes.buffer, 0, n)
+  return dtype === 'F16' ? f16ToF32(half) : bf16ToF32(half)
+}

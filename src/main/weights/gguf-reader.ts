@@ -1,6 +1,7 @@
 // Reads a GGUF file's header (v2/v3): key/value metadata and tensor infos, streaming, without touching tensor data.
 import { promises as fs } from 'node:fs'
 import { AppError } from '../../shared/errors'
+import { openForReading } from './file-io'
 
 /** GGUF value type codes (gguf.md: GGUF_TYPE_*). */
 export const GgufType = {
@@ -270,15 +271,6 @@ async function replacementCount(fh: fs.FileHandle, size: number): Promise<number
   return count
 }
 
-async function openGguf(file: string): Promise<fs.FileHandle> {
-  try {
-    return await fs.open(file, 'r')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('not_found', `${file} does not exist`)
-    throw err
-  }
-}
-
 async function readKeyValues(r: Reader): Promise<Map<string, GgufValue>> {
   const kvCount = await r.length('the key/value count', 13)
   const kv = new Map<string, GgufValue>()
@@ -321,7 +313,7 @@ async function readTensorInfos(r: Reader, count: number, alignment: number): Pro
  * `invalid_input` error naming the file, the byte and the problem, and a hint when it went through a text conversion.
  */
 export async function readGgufHeader(file: string): Promise<GgufHeader> {
-  const fh = await openGguf(file)
+  const fh = await openForReading(file)
   try {
     const { size } = await fh.stat()
     const r = new Reader(fh, size)

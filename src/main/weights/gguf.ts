@@ -6,11 +6,10 @@
 // llama.cpp names tensors differently from Hugging Face and stores q/k rows in the interleaved RoPE order:
 // the converter (convert_hf_to_gguf.py, `permute`) reorders each head's rows from rotate-half [x0..x(d/2-1), y0..]
 // to pairs [x0, y0, x1, y1, ...]. We do the same on write and undo it on read.
-import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { AppError } from '../../shared/errors'
-import { assertLittleEndianHost, bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './float16'
-import { PendingFile, readExactly } from './file-io'
+import { assertLittleEndianHost, decodeFloats, encodeFloats, FLOAT_DTYPE_SIZE, type FloatDtype } from './float16'
+import { PendingFile, openForReading, readExactly } from './file-io'
 import { GGUF_MAGIC, GgufType, type GgufHeader, type GgufTensorInfo, ggufInteger, ggufNumber, ggufString, readGgufHeader } from './gguf-reader'
 import { checkLlamaConfig, headDim, inConfigOrder, missingTensors, tensorShapes, tensorsForConfig, type LlamaConfig } from './llama-config'
 import { elementCount, formatShape, sameShape, type NamedTensor, type NamedTensors } from './named-tensors'
@@ -47,12 +46,14 @@ export type GgufVocab =
 /** llama.cpp token types (`tokenizer.ggml.token_type`). */
 export const GGUF_TOKEN_TYPE = { NORMAL: 1, UNKNOWN: 2, CONTROL: 3, USER_DEFINED: 4, UNUSED: 5, BYTE: 6 } as const
 
-export type GgufDtype = 'F32' | 'F16' | 'BF16'
+export type GgufDtype = FloatDtype
 
 const GGML_F32 = 0
 const GGML_F16 = 1
 const GGML_BF16 = 30
-const READABLE_SIZE: Partial<Record<number, number>> = { [GGML_F32]: 4, [GGML_F16]: 2, [GGML_BF16]: 2 }
+/** The ggml types we read and write: number of each dtype, and dtype of each number. */
+const GGML_TYPE: Record<FloatDtype, number> = { F32: GGML_F32, F16: GGML_F16, BF16: GGML_BF16 }
+const GGML_DTYPE: Partial<Record<number, FloatDtype>> = { [GGML_F32]: 'F32', [GGML_F16]: 'F16', [GGML_BF16]: 'BF16' }
 const FILE_TYPE: Record<GgufDtype, number> = { F32: 0, F16: 1, BF16: 32 } // llama_ftype: ALL_F32, MOSTLY_F16, MOSTLY_BF16
 const ALIGNMENT = 32
 
@@ -276,12 +277,12 @@ export async function writeGguf(
   ]
 
   // Tensor infos, with offsets relative to the start of the data section.
-  const infos: { name: string; t: NamedTensor; heads?: number; type: number; offset: number; size: number }[] = []
+  const infos: { name: string; t: NamedTensor; heads?: number; dtype: FloatDtype; offset: number; size: number }[] = []
   let offset = 0
   for (const [hfName, t] of entries) {
-    const type = t.shape.length < 2 || dtype === 'F32' ? GGML_F32 : dtype === 'F16' ? GGML_F16 : GGML_BF16
-    const size = t.data.length * READABLE_SIZE[type]!
-    infos.push({ name: hfToGgufName(hfName)!, t, heads: qkHeads(hfName, cfg), type, offset, size })
+    const tensorDtype: FloatDtype = t.shape.length < 2 ? 'F32' : dtype
+    const size = t.data.length * FLOAT_DTYPE_SIZE[tensorDtype]
+    infos.push({ name: hfToGgufName(hfName)!, t, heads: qkHeads(hfName, cfg), dtype: tensorDtype, offset, size })
     offset += Math.ceil(size / ALIGNMENT) * ALIGNMENT
   }
 
@@ -295,7 +296,7 @@ export async function writeGguf(
     w.string(info.name)
     w.u32(info.t.shape.length)
     for (const d of [...info.t.shape].reverse()) w.u64(d)
-    w.u32(info.type)
+    w.u32(GGML_TYPE[info.dtype])
     w.u64(info.offset)
   }
   w.pad(ALIGNMENT)
@@ -307,13 +308,7 @@ export async function writeGguf(
       const shape = info.t.shape
       let data = info.t.data
       if (info.heads !== undefined) data = permuteQkForGguf(data, info.heads, shape[1]!)
-      const bytes =
-        info.type === GGML_F16
-          ? new Uint8Array(f32ToF16(data).buffer)
-          : info.type === GGML_BF16
-            ? new Uint8Array(f32ToBf16(data).buffer)
-            : new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-      await out.write(bytes)
+      await out.write(encodeFloats(data, info.dtype))
       const pad = (ALIGNMENT - (info.size % ALIGNMENT)) % ALIGNMENT
       if (pad) await out.write(new Uint8Array(pad))
     }
@@ -375,7 +370,7 @@ export async function readGguf(file: string): Promise<{ config: LlamaConfig; ten
   const header = await readGgufHeader(file)
   const config = configFrom(header)
   const expected = tensorShapes(config)
-  const plan: { info: GgufTensorInfo; hfName: string; shape: number[] }[] = []
+  const plan: { info: GgufTensorInfo; hfName: string; shape: number[]; dtype: FloatDtype }[] = []
   for (const info of header.tensors) {
     const hfName = ggufToHfName(info.name)
     if (hfName === undefined) {
@@ -386,26 +381,25 @@ export async function readGguf(file: string): Promise<{ config: LlamaConfig; ten
     const want = expected.get(hfName)
     if (!want) throw new AppError('invalid_input', `${label}: tensor ${info.name} is not part of a ${config.numHiddenLayers}-layer model`)
     if (!sameShape(shape, want)) throw new AppError('invalid_input', `${label}: tensor ${info.name} (${hfName}) has shape ${formatShape(shape)}, the metadata says ${formatShape(want)}`)
-    const itemSize = READABLE_SIZE[info.type]
-    if (itemSize === undefined) {
-      throw new AppError('unsupported', `${label}: tensor ${info.name} is ${info.typeName}${info.type === GGML_F32 || info.type === GGML_F16 || info.type === GGML_BF16 ? '' : ' (quantized or integer)'}; only F32, F16 and BF16 GGUF files can be read`)
+    const dtype = GGML_DTYPE[info.type]
+    if (dtype === undefined) {
+      throw new AppError('unsupported', `${label}: tensor ${info.name} is ${info.typeName} (quantized or integer); only F32, F16 and BF16 GGUF files can be read`)
     }
-    const end = info.offset + elementCount(shape) * itemSize
+    const end = info.offset + elementCount(shape) * FLOAT_DTYPE_SIZE[dtype]
     if (end > header.fileSize) throw new AppError('invalid_input', `${label}: tensor ${info.name} ends at byte ${end} but the file has ${header.fileSize}: truncated`)
-    plan.push({ info, hfName, shape })
+    plan.push({ info, hfName, shape, dtype })
   }
   const found = new Set(plan.map((p) => p.hfName))
   const missing = missingTensors(config, found)
   if (missing.length > 0) throw new AppError('invalid_input', `${label}: missing tensors ${missing.slice(0, 5).map(hfToGgufName).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`)
 
   const loaded = new Map<string, NamedTensor>()
-  const handle = await fs.open(file, 'r')
+  const handle = await openForReading(file)
   try {
-    for (const { info, hfName, shape } of plan) {
+    for (const { info, hfName, shape, dtype } of plan) {
       const n = elementCount(shape)
-      const bytes = await readExactly(handle, n * READABLE_SIZE[info.type]!, info.offset, `${label}: tensor ${info.name}`)
-      let data =
-        info.type === GGML_F32 ? new Float32Array(bytes.buffer, 0, n) : info.type === GGML_F16 ? f16ToF32(new Uint16Array(bytes.buffer, 0, n)) : bf16ToF32(new Uint16Array(bytes.buffer, 0, n))
+      const bytes = await readExactly(handle, n * FLOAT_DTYPE_SIZE[dtype], info.offset, `${label}: tensor ${info.name}`)
+      let data = decodeFloats(bytes, dtype, n)
       const heads = qkHeads(hfName, config)
       if (heads !== undefined) data = unpermuteQkFromGguf(data, heads, shape[1]!)
       loaded.set(hfName, { shape, data })

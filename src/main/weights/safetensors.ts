@@ -6,12 +6,12 @@ import { promises as fs } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../../shared/errors'
-import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16, assertLittleEndianHost } from './float16'
-import { PendingFile, readExactly } from './file-io'
+import { FLOAT_DTYPE_SIZE, assertLittleEndianHost, decodeFloats, encodeFloats, type FloatDtype } from './float16'
+import { PendingFile, openForReading, readExactly } from './file-io'
 import { inConfigOrder, missingTensors, readHfConfig, tensorShapes, tensorsForConfig, toHfConfig, type LlamaConfig, type TorchDtype } from './llama-config'
 import { checkNamedTensor, elementCount, formatShape, sameShape, type NamedTensor, type NamedTensors } from './named-tensors'
 
-export type SafetensorsDtype = 'F32' | 'F16' | 'BF16'
+export type SafetensorsDtype = FloatDtype
 const READABLE: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 }
 /** Element sizes of the other safetensors dtypes, to check offsets and name them in refusals. */
 const OTHER_DTYPES: Record<string, number> = { BOOL: 1, U8: 1, I8: 1, F8_E5M2: 1, F8_E4M3: 1, F8_E8M0: 1, I16: 2, U16: 2, I32: 4, U32: 4, I64: 8, U64: 8, C64: 8 }
@@ -105,15 +105,6 @@ export async function readSafetensorsHeader(file: string): Promise<SafetensorsHe
   }
 }
 
-async function openForReading(file: string): Promise<FileHandle> {
-  try {
-    return await fs.open(file, 'r')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new AppError('not_found', `${file} does not exist`)
-    throw err
-  }
-}
-
 function unsupportedDtype(file: string, e: SafetensorsEntry): AppError {
   const hint = e.dtype in OTHER_DTYPES ? ' (integer or 8-bit data: quantized checkpoints are not supported)' : ''
   return new AppError('unsupported', `${label(file)}: tensor ${e.name} has dtype ${e.dtype}${hint}; only F32, F16, BF16 and F64 can be read`)
@@ -123,20 +114,7 @@ async function readEntry(handle: FileHandle, file: string, e: SafetensorsEntry):
   if (!(e.dtype in READABLE)) throw unsupportedDtype(file, e)
   const bytes = await readExactly(handle, e.end - e.begin, e.begin, `${label(file)}: tensor ${e.name}`)
   const n = elementCount(e.shape)
-  let data: Float32Array
-  switch (e.dtype) {
-    case 'F32':
-      data = new Float32Array(bytes.buffer, 0, n)
-      break
-    case 'F16':
-      data = f16ToF32(new Uint16Array(bytes.buffer, 0, n))
-      break
-    case 'BF16':
-      data = bf16ToF32(new Uint16Array(bytes.buffer, 0, n))
-      break
-    default:
-      data = Float32Array.from(new Float64Array(bytes.buffer, 0, n))
-  }
+  const data = e.dtype === 'F64' ? Float32Array.from(new Float64Array(bytes.buffer, 0, n)) : decodeFloats(bytes, e.dtype as FloatDtype, n)
   return { shape: [...e.shape], data }
 }
 
@@ -159,21 +137,12 @@ export async function readSafetensors(file: string, opts: { names?: Iterable<str
   }
 }
 
-const ITEM_SIZE: Record<SafetensorsDtype, number> = { F32: 4, F16: 2, BF16: 2 }
-
-function encode(t: NamedTensor, dtype: SafetensorsDtype): Uint8Array {
-  const d = t.data
-  if (dtype === 'F32') return new Uint8Array(d.buffer, d.byteOffset, d.byteLength)
-  const half = dtype === 'F16' ? f32ToF16(d) : f32ToBf16(d)
-  return new Uint8Array(half.buffer, half.byteOffset, half.byteLength)
-}
-
 /** The header bytes (length prefix included), padded with spaces to a multiple of 8 as Hugging Face does. */
 function headerBytes(entries: [string, NamedTensor][], dtype: SafetensorsDtype, metadata: Record<string, string>): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata }
   let offset = 0
   for (const [name, t] of entries) {
-    const size = t.data.length * ITEM_SIZE[dtype]
+    const size = t.data.length * FLOAT_DTYPE_SIZE[dtype]
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + size] }
     offset += size
   }
@@ -187,7 +156,7 @@ function headerBytes(entries: [string, NamedTensor][], dtype: SafetensorsDtype, 
 
 async function writeSafetensorsTo(out: PendingFile, entries: [string, NamedTensor][], dtype: SafetensorsDtype, metadata: Record<string, string>): Promise<void> {
   await out.write(headerBytes(entries, dtype, metadata))
-  for (const [, t] of entries) await out.write(encode(t, dtype))
+  for (const [, t] of entries) await out.write(encodeFloats(t.data, dtype))
 }
 
 /**
@@ -375,7 +344,7 @@ export async function saveHfCheckpoint(
   if (!(maxShardBytes > 0)) throw new AppError('invalid_input', `maxShardBytes must be positive, got ${maxShardBytes}`)
   const entries = tensorsForConfig(config, tensors)
   const byName = new Map(entries)
-  const sizes = entries.map(([n, t]): [string, number] => [n, t.data.length * ITEM_SIZE[dtype]])
+  const sizes = entries.map(([n, t]): [string, number] => [n, t.data.length * FLOAT_DTYPE_SIZE[dtype]])
   const shards = planShards(sizes, maxShardBytes)
   const names = shards.length === 1 ? [SINGLE_FILE] : shards.map((_, i) => shardFileName(i, shards.length))
   await fs.mkdir(dir, { recursive: true })
