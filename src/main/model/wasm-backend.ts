@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
+import { fnv1a } from '../util/prng'
 
 const requireCjs = createRequire(__filename)
 
@@ -137,8 +138,7 @@ async function createThreadedBackend(pkg: WasmPackage, threads: number): Promise
 
 /** Writes the pthread worker script once per content (atomically: several processes may start together). */
 function writeWorkerScript(contents: string): string {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < contents.length; i++) hash = Math.imul(hash ^ contents.charCodeAt(i), 0x01000193) >>> 0
+  const hash = fnv1a(contents)
   const dir = path.join(os.tmpdir(), 'cpt-studio-tfjs')
   const file = path.join(dir, `wasm-threaded-simd-${hash.toString(16)}.worker.js`)
   if (!existsSync(file)) {

@@ -5,7 +5,7 @@ import type { LrSchedule } from '../../shared/runs'
 export function learningRate(s: LrSchedule, step: number, totalSteps: number): number {
   const warmup = Math.min(s.warmupSteps, totalSteps)
   if (step < warmup) {
-    // Linear from warmupStartLr at step 0 to lr at the end of warmup.
+    // Linear from warmupStartLr (before step 0) to lr at the last warmup step: step 0 already takes one increment.
     return s.warmupStartLr + ((s.lr - s.warmupStartLr) * (step + 1)) / warmup
   }
   const after = totalSteps - warmup

@@ -9,7 +9,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer'
 import { throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
 import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-write'
-import { Rng, mixSeed } from '../util/prng'
+import { Rng, fnv1a, mixSeed } from '../util/prng'
 
 export interface TokenFiles {
   dir: string
@@ -27,9 +27,7 @@ const TRAIN_MIN_DOCUMENTS = 1_000
 
 /** Whether a document id belongs to the held-out split: a hash of the id, so the split never depends on order. */
 export function isHeldOut(id: string, fraction: number): boolean {
-  let h = 0x811c9dc5
-  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0
-  return h / 4294967296 < fraction
+  return fnv1a(id) / 4294967296 < fraction
 }
 
 /**
@@ -157,6 +155,8 @@ class TokenWriter {
 export class WindowReader {
   private readonly fd: number
   readonly windows: number
+  /** Reused for every read: windows are read one at a time in the training loop. */
+  private readonly bytes: Buffer
 
   constructor(
     private readonly file: string,
@@ -168,12 +168,13 @@ export class WindowReader {
     // Consecutive windows share one token: the last target of window w is the first input of window w+1.
     this.windows = Math.floor((tokens - 1) / seqLen)
     if (this.windows < 1) throw new AppError('invalid_input', `${path.basename(file)} holds ${tokens} tokens, fewer than one sequence of ${seqLen + 1}: lower the sequence length or add documents.`)
+    this.bytes = Buffer.alloc((seqLen + 1) * bytesPerToken)
   }
 
   /** Token ids of window w: seqLen + 1 of them. */
   window(w: number): Int32Array {
     const n = this.seqLen + 1
-    const buf = Buffer.alloc(n * this.bytesPerToken)
+    const buf = this.bytes
     readSync(this.fd, buf, 0, buf.length, w * this.seqLen * this.bytesPerToken)
     const ids = this.bytesPerToken === 2 ? new Uint16Array(buf.buffer, buf.byteOffset, n) : new Uint32Array(buf.buffer, buf.byteOffset, n)
     return Int32Array.from(ids)
@@ -207,12 +208,17 @@ export class WindowOrder {
 
 /** A batch of `batch` sequences starting at sequence g: inputs and targets as flat [batch * seqLen] arrays. */
 export function readBatch(reader: WindowReader, order: WindowOrder, g: number, batch: number, seqLen: number): { inputs: Int32Array; targets: Int32Array } {
-  const inputs = new Int32Array(batch * seqLen)
-  const targets = new Int32Array(batch * seqLen)
-  for (let b = 0; b < batch; b++) {
-    const w = reader.window(order.window(g + b))
-    inputs.set(w.subarray(0, seqLen), b * seqLen)
-    targets.set(w.subarray(1), b * seqLen)
+  return readWindows(reader, batch, seqLen, (b) => order.window(g + b))
+}
+
+/** `count` windows (the i-th is window `pick(i)`) as flat [count * seqLen] inputs and targets. */
+export function readWindows(reader: WindowReader, count: number, seqLen: number, pick: (i: number) => number): { inputs: Int32Array; targets: Int32Array } {
+  const inputs = new Int32Array(count * seqLen)
+  const targets = new Int32Array(count * seqLen)
+  for (let i = 0; i < count; i++) {
+    const w = reader.window(pick(i))
+    inputs.set(w.subarray(0, seqLen), i * seqLen)
+    targets.set(w.subarray(1), i * seqLen)
   }
   return { inputs, targets }
 }

@@ -5,7 +5,7 @@ import type { TrainInput } from '../../shared/runs'
 import type { LlamaModel } from '../model/llama'
 import { AdamW, clipByGlobalNorm } from './adamw'
 import { learningRate } from './schedule'
-import { type WindowOrder, type WindowReader, readBatch } from './token-data'
+import { type WindowOrder, type WindowReader, readBatch, readWindows } from './token-data'
 
 export interface StepResult {
   loss: number
@@ -81,13 +81,7 @@ export class Trainer {
     let count = 0
     for (let w0 = 0; w0 < windows; w0 += b) {
       const n = Math.min(b, windows - w0)
-      const inputs = new Int32Array(n * t)
-      const targets = new Int32Array(n * t)
-      for (let i = 0; i < n; i++) {
-        const w = this.heldOut.window(Math.floor(((w0 + i) * available) / windows))
-        inputs.set(w.subarray(0, t), i * t)
-        targets.set(w.subarray(1), i * t)
-      }
+      const { inputs, targets } = readWindows(this.heldOut, n, t, (i) => Math.floor(((w0 + i) * available) / windows))
       const loss = tf.tidy(() => this.model.loss(tf.tensor2d(inputs, [n, t], 'int32'), tf.tensor2d(targets, [n, t], 'int32')))
       sum += (loss.dataSync()[0] ?? NaN) * n
       loss.dispose()

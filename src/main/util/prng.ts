@@ -122,7 +122,14 @@ export function mixSeed(...parts: number[]): number {
 
 /** A per-tensor seed from the model seed and the tensor's name, so adding a tensor does not shift the others. */
 export function seedFor(seed: number, name: string): number {
-  let h = (seed ^ 0x811c9dc5) >>> 0
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193) >>> 0
+  return fnv1a(name, (seed ^ FNV_BASIS) >>> 0)
+}
+
+const FNV_BASIS = 0x811c9dc5
+
+/** 32-bit FNV-1a over a string's UTF-16 code units, unsigned (data splits, seeds, cache file names). */
+export function fnv1a(text: string, basis: number = FNV_BASIS): number {
+  let h = basis
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0
   return h
 }
