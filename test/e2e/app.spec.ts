@@ -2,23 +2,12 @@
 import { mkdirSync, truncateSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type Page, expect, test } from '@playwright/test'
-import { serve } from '../helpers/cli'
-import { tempDir } from '../helpers/temp'
+import { useServer } from '../helpers/use-server'
 
 const VIEWS = ['Corpus', 'Synthesis', 'Mixtures', 'Runs', 'Evaluation', 'Jobs', 'Settings'] as const
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots')
 
-let server: Awaited<ReturnType<typeof serve>>
-let tmp: ReturnType<typeof tempDir>
-
-test.beforeAll(async () => {
-  tmp = tempDir('cpt-e2e-')
-  server = await serve(path.join(tmp.dir, 'first'), { CPT_STUDIO_HOME: path.join(tmp.dir, 'home') })
-})
-test.afterAll(() => {
-  server.child.kill('SIGTERM')
-  tmp.cleanup()
-})
+const server = useServer('cpt-e2e-')
 
 async function createWorkspace(page: Page, dir: string, name: string): Promise<void> {
   await page.getByRole('button', { name: 'Switch workspace' }).click()
@@ -31,23 +20,23 @@ async function createWorkspace(page: Page, dir: string, name: string): Promise<v
 }
 
 test('web mode requires the token', async ({ page, request }) => {
-  expect((await request.get(server.origin)).status()).toBe(401)
-  expect((await request.post(`${server.origin}/api/app:info`, { data: {} })).status()).toBe(401)
-  const res = await page.goto(server.origin)
+  expect((await request.get(server().origin)).status()).toBe(401)
+  expect((await request.post(`${server().origin}/api/app:info`, { data: {} })).status()).toBe(401)
+  const res = await page.goto(server().origin)
   expect(res?.status()).toBe(401)
 })
 
 test('create a workspace, visit every view, run a job to 100%', async ({ page }) => {
   const errors: string[] = []
   page.on('pageerror', (e) => errors.push(e.message))
-  const res = await page.goto(server.url)
+  const res = await page.goto(server().url)
   expect(res?.headers()['content-security-policy']).toContain("script-src 'self'")
   // The token leaves the address bar once the app has it.
   await expect(page).not.toHaveURL(/token=/)
   // No Node in the page.
   expect(await page.evaluate(() => typeof (window as unknown as { require?: unknown }).require)).toBe('undefined')
 
-  const dir = path.join(tmp.dir, 'created')
+  const dir = path.join(server().dir, 'created')
   await createWorkspace(page, dir, 'E2E science')
   await expect(page).toHaveTitle('E2E science — CPT Studio')
 
@@ -75,8 +64,8 @@ test('create a workspace, visit every view, run a job to 100%', async ({ page })
 })
 
 test('cancel a running job', async ({ page }) => {
-  await page.goto(server.url)
-  const dir = path.join(tmp.dir, 'big')
+  await page.goto(server().url)
+  const dir = path.join(server().dir, 'big')
   await createWorkspace(page, dir, 'Big files')
   const big = path.join(dir, 'models', 'weights.bin')
   writeFileSync(big, '')
@@ -94,13 +83,13 @@ test('cancel a running job', async ({ page }) => {
 })
 
 test('close and reopen a workspace; a folder that is not one gets a clear message', async ({ page }) => {
-  await page.goto(server.url)
-  await createWorkspace(page, path.join(tmp.dir, 'reopen'), 'Reopen me')
+  await page.goto(server().url)
+  await createWorkspace(page, path.join(server().dir, 'reopen'), 'Reopen me')
   await page.keyboard.press('Alt+7')
   await page.getByRole('button', { name: 'Close workspace' }).click()
   await page.keyboard.press('Alt+1')
   await expect(page.getByRole('heading', { name: 'Welcome to CPT Studio' })).toBeVisible()
-  const notWs = path.join(tmp.dir, 'plain')
+  const notWs = path.join(server().dir, 'plain')
   mkdirSync(notWs)
   writeFileSync(path.join(notWs, 'notes.txt'), 'mine')
   const main = page.getByRole('main')
@@ -113,7 +102,7 @@ test('close and reopen a workspace; a folder that is not one gets a clear messag
 
 test('themes: follows the system, and the manual switch wins; screenshots at 1280x800', async ({ page }) => {
   mkdirSync(SHOTS, { recursive: true })
-  await page.goto(server.url)
+  await page.goto(server().url)
   for (const scheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme: scheme })
     await expect(page.locator('html')).toHaveAttribute('data-theme', scheme)

@@ -3,9 +3,8 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
-import { serve } from '../helpers/cli'
 import { HAS_SHARED_DATA, SHARED_DATA } from '../helpers/shared-data'
-import { tempDir } from '../helpers/temp'
+import { useServer } from '../helpers/use-server'
 
 const HOSTILE = `<!doctype html><html><head><title>Hostile page about entropy</title>
 <script>window.__pwned = true; document.title = 'PWNED'</script></head>
@@ -16,17 +15,7 @@ const HOSTILE = `<!doctype html><html><head><title>Hostile page about entropy</t
 <p>Shannon defined entropy in 1948 as the expected information content of a message drawn from a source.</p>
 </article></body></html>`
 
-let server: Awaited<ReturnType<typeof serve>>
-let tmp: ReturnType<typeof tempDir>
-
-test.beforeAll(async () => {
-  tmp = tempDir('cpt-e2e-corpus-')
-  server = await serve(path.join(tmp.dir, 'ws'), { CPT_STUDIO_HOME: path.join(tmp.dir, 'home') })
-})
-test.afterAll(() => {
-  server.child.kill('SIGTERM')
-  tmp.cleanup()
-})
+const server = useServer('cpt-e2e-corpus-')
 
 test.skip(!HAS_SHARED_DATA, `needs ${SHARED_DATA}`)
 
@@ -38,7 +27,7 @@ test('drop files, import, search English and Chinese, open a document safely', a
     { name: 'cc_en_head-0174.jsonl', type: 'application/json', data: readFileSync(path.join(SHARED_DATA, 'corpus/dolma/multiple_files/cc_en_head-0174.jsonl')) },
   ].map((f) => ({ ...f, data: f.data.toString('base64') }))
 
-  await page.goto(server.url)
+  await page.goto(server().url)
   await expect(page.getByText('Drop files or folders here')).toBeVisible()
   const dt = await page.evaluateHandle((list) => {
     const dt = new DataTransfer()
@@ -83,7 +72,7 @@ test('drop files, import, search English and Chinese, open a document safely', a
 })
 
 test('choose files with the picker and import them', async ({ page }) => {
-  await page.goto(server.url)
+  await page.goto(server().url)
   await page.getByRole('button', { name: 'Import' }).click()
   await expect(page.getByRole('button', { name: 'Choose files…' })).toBeVisible()
   const file = path.join(SHARED_DATA, 'corpus/dolma/multiple_files/cc_en_head-0091.jsonl')

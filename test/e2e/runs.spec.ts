@@ -3,29 +3,18 @@
 // in both themes.
 import path from 'node:path'
 import { expect, test } from '@playwright/test'
-import { cli, serve } from '../helpers/cli'
+import { cli } from '../helpers/cli'
 import { HAS_SHARED_DATA, SHARED_DATA } from '../helpers/shared-data'
-import { tempDir } from '../helpers/temp'
+import { useServer } from '../helpers/use-server'
 
 const SHOTS = path.resolve(__dirname, '../../test-results/screenshots')
 
-let server: Awaited<ReturnType<typeof serve>>
-let tmp: ReturnType<typeof tempDir>
-
 test.skip(!HAS_SHARED_DATA, `needs ${SHARED_DATA}`)
 
-test.beforeAll(async () => {
-  tmp = tempDir('cpt-e2e-runs-')
-  const env = { CPT_STUDIO_HOME: path.join(tmp.dir, 'home') }
-  const ws = path.join(tmp.dir, 'ws')
+const server = useServer('cpt-e2e-runs-', async (ws, env) => {
   await cli(['workspace', 'init', ws, '--name', 'Runs test'], env)
   const r = await cli(['import', path.join(SHARED_DATA, 'corpus/dolma/formats'), '--workspace', ws, '--json'], env)
   if (r.code !== 0) throw new Error(r.stderr)
-  server = await serve(ws, env)
-})
-test.afterAll(() => {
-  server?.child.kill('SIGTERM')
-  tmp?.cleanup()
 })
 
 async function startRun(page: import('@playwright/test').Page, name: string, lr: string, steps = 30): Promise<void> {
@@ -48,7 +37,7 @@ async function startRun(page: import('@playwright/test').Page, name: string, lr:
 
 test('start a run, watch it train, sample from it, compare two runs', async ({ page }) => {
   test.setTimeout(300_000)
-  await page.goto(server.url)
+  await page.goto(server().url)
   await page.keyboard.press('Alt+4')
   await expect(page.getByRole('heading', { name: 'Runs' })).toBeVisible()
 

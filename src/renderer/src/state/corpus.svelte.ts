@@ -44,8 +44,9 @@ class CorpusStore {
 
   async setQuery(filter: DocFilter, sort: DocSort): Promise<void> {
     this.filter = filter
-    this.sort = filter.query ? sort : sort === 'relevance' ? 'imported' : sort
-    if (filter.query && sort === 'imported') this.sort = 'relevance'
+    // Relevance needs a query; with one, the default order (imported) becomes relevance.
+    if (filter.query) this.sort = sort === 'imported' ? 'relevance' : sort
+    else this.sort = sort === 'relevance' ? 'imported' : sort
     await this.reload()
   }
 

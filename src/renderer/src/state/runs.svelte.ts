@@ -8,7 +8,7 @@ import { jobsStore } from './jobs.svelte'
 import { workspaceStore } from './workspace.svelte'
 
 /** How often a training run's new metric lines are fetched. */
-export const METRICS_POLL_MS = 1500
+const METRICS_POLL_MS = 1500
 /** run.json changes at every evaluation and checkpoint; progress events come up to 5 a second, so re-read the list at most this often. */
 const LIST_THROTTLE_MS = 2000
 
@@ -186,10 +186,6 @@ class RunsStore {
   /** The sample or export jobs of a run, newest first. */
   jobsFor(runId: string, kind: 'sample' | 'model-export'): Job[] {
     return jobsStore.list.filter((j) => j.kind === kind && (j.input as { runId?: string } | null)?.runId === runId)
-  }
-
-  job(id: string): Job | undefined {
-    return this.trainJobs[id]
   }
 
   /** Whether a run's trainer is writing metrics now. */

@@ -1,8 +1,14 @@
 // A run's metric lines split into chart series, in one pass: training loss, held-out loss, learning rate, throughput.
 import type { MetricPoint } from '../../../../shared/runs'
 import type { Pt } from './chart-math'
+import { compact, int } from './runs-format'
 
 export type XAxis = 'step' | 'tokens'
+
+/** The x-axis props of a run chart (LineChart's xLabel, xName and formatX) for steps or tokens. */
+export function xAxisProps(x: XAxis): { xLabel: string; xName: string; formatX: (v: number) => string } {
+  return x === 'step' ? { xLabel: 'Optimizer step', xName: 'step', formatX: int } : { xLabel: 'Tokens trained', xName: 'tokens', formatX: compact }
+}
 
 export interface RunSeries {
   loss: Pt[]
