@@ -8,12 +8,7 @@ import type { ImportResult } from '../corpus/import-job'
 import { currentStats } from '../corpus/stats-cache'
 import { Workspace } from '../workspace/workspace'
 
-import { type Flags, type Print, runJob } from './run-job'
-
-function workspaceFlag(flags: Flags, usage: string): string {
-  if (typeof flags.workspace !== 'string') throw new AppError('invalid_input', `Missing --workspace DIR: cpt-studio ${usage}`)
-  return flags.workspace
-}
+import { type Flags, type Print, runJob, workspaceFlag } from './run-job'
 
 export async function importCommand(paths: string[], flags: Flags, print: Print): Promise<number> {
   if (paths.length === 0) throw new AppError('invalid_input', 'Name at least one file or folder: cpt-studio import PATH... --workspace DIR')

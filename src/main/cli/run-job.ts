@@ -1,4 +1,5 @@
 // Running a job from the command line: in this process's engine, to its end, with progress on stderr.
+import { AppError } from '../../shared/errors'
 import type { Job, JobRequest } from '../../shared/jobs'
 import { Engine } from '../engine'
 
@@ -47,3 +48,9 @@ export async function runJob(dir: string, input: JobRequest, flags: Flags, same:
   }
 }
 
+
+/** The --workspace flag, or a clear error showing the command's usage. */
+export function workspaceFlag(flags: Flags, usage: string): string {
+  if (typeof flags.workspace !== 'string') throw new AppError('invalid_input', `Missing --workspace DIR: cpt-studio ${usage}`)
+  return flags.workspace
+}

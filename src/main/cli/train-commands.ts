@@ -4,12 +4,7 @@ import { AppError } from '../../shared/errors'
 import type { Job, JobRequest } from '../../shared/jobs'
 import type { SampleResult } from '../../shared/runs'
 import type { TrainResult } from '../train/training'
-import { type Flags, type Print, cliEngine, runJob } from './run-job'
-
-function workspaceFlag(flags: Flags, usage: string): string {
-  if (typeof flags.workspace !== 'string') throw new AppError('invalid_input', `Missing --workspace DIR: cpt-studio ${usage}`)
-  return flags.workspace
-}
+import { type Flags, type Print, cliEngine, runJob, workspaceFlag } from './run-job'
 
 /** A whole-number or decimal flag, or undefined when absent; a clear error naming the flag otherwise. */
 function num(flags: Flags, name: string, integer = true): number | undefined {

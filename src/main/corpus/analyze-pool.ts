@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads'
 import { AppError, type ErrorInfo } from '../../shared/errors'
 import { type AnalyzeContext, analyze } from './analyze'
 import type { DocumentRow } from './document-schema'
-import { ESTIMATE, type TokenCounter } from './token-counter'
+import type { TokenCounter } from './token-counter'
 import type { RawDocument } from './types'
 
 /** What a chunk is analysed with; the token counter is each thread's own. */
@@ -51,7 +51,7 @@ export function analyzeWorkerPath(): string | null {
 /** A pool of `threads` analysis threads counting with `counter`'s tokenizer; on this thread when the entry is not built. */
 export function openAnalyzer(counter: TokenCounter, threads = analyzeThreads(), file = analyzeWorkerPath()): Analyzer {
   if (!file) return new InlineAnalyzer(counter)
-  return new AnalyzePool(threads, file, { tokenizerPath: counter.name === ESTIMATE ? null : counter.path })
+  return new AnalyzePool(threads, file, { tokenizerPath: counter.path })
 }
 
 class InlineAnalyzer implements Analyzer {
@@ -59,9 +59,8 @@ class InlineAnalyzer implements Analyzer {
   constructor(private readonly counter: TokenCounter) {}
 
   analyze(docs: RawDocument[], ctx: ChunkContext): Promise<DocumentRow[]> {
-    const countTokens = this.counter.name !== ESTIMATE ? this.counter.count : undefined
     try {
-      return Promise.resolve(docs.map((d) => analyze(d, countTokens ? { ...ctx, countTokens } : ctx)))
+      return Promise.resolve(docs.map((d) => analyze(d, { ...ctx, countTokens: this.counter.count })))
     } catch (err) {
       return Promise.reject(err as Error)
     }

@@ -13,7 +13,7 @@ const counter = tokenizerPath
       if (c.problem) throw new AppError('internal', `An analysis thread could not load the tokenizer ${tokenizerPath}: ${c.problem}`)
       return c.count
     })
-  : Promise.resolve(undefined)
+  : Promise.resolve(null)
 counter.catch(() => {})
 
 parentPort!.on('message', (req: AnalyzeRequest) => {
@@ -22,7 +22,7 @@ parentPort!.on('message', (req: AnalyzeRequest) => {
       let reply: AnalyzeReply
       try {
         const rows = req.docs.map((d) => {
-          const row = analyze(d, countTokens ? { ...req.ctx, countTokens } : req.ctx)
+          const row = analyze(d, { ...req.ctx, countTokens })
           row.text = ''
           return row
         })

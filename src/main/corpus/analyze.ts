@@ -25,7 +25,7 @@ export interface AnalyzeContext {
   batch: string
   importedAt: string
   /** Tokens of a text with the workspace tokenizer; absent: the estimate. */
-  countTokens?: (text: string) => number
+  countTokens?: ((text: string) => number) | null
 }
 
 export function analyze(doc: RawDocument, ctx: AnalyzeContext): DocumentRow {

@@ -7,7 +7,8 @@ import { loadTokenizer } from '../tokenizer/tokenizer'
 export interface TokenCounter {
   /** What the counts are: the tokenizer's file name, or "estimate". */
   name: string
-  count(text: string): number
+  /** Tokens of a text; null for the estimate, which analyze() makes from its own character statistics. */
+  count: ((text: string) => number) | null
   /** Why the estimate is used, when it is. */
   problem: string | null
   /** The tokenizer file the counts come from (null for the estimate), so another thread can load the same one. */
@@ -32,6 +33,6 @@ export async function loadTokenCounter(find: () => Promise<string>): Promise<Tok
     const tokenizer = await loadTokenizer(file)
     return { name: tokenizer.name, count: (text) => tokenizer.encode(text).length, problem: null, path: file }
   } catch (err) {
-    return { name: ESTIMATE, count: () => NaN, problem: toErrorInfo(err).message, path: null }
+    return { name: ESTIMATE, count: null, problem: toErrorInfo(err).message, path: null }
   }
 }

@@ -37,7 +37,8 @@ export async function resolveRunTokenizer(input: TrainInput, ctx: JobContext<unk
   const tokenizer = await loadTokenizer(tmp)
   await fs.rename(tmp, own)
   ctx.log(`Tokenizer: ${tokenizer.name} (${tokenizer.kind}, ${tokenizer.vocabSize} tokens)`)
-  return loadTokenizer(own)
+  // Loaded from the temporary folder, but the same files: the name is the file's, not the folder's.
+  return tokenizer
 }
 
 async function copyTokenizer(from: string, to: string): Promise<void> {
