@@ -28,35 +28,28 @@ export async function clusterNearDuplicates(store: DocumentStore, threshold: num
     }
     if (signal) throwIfStopped(signal)
   }
-  const candidates = candidatePairs(bandCols)
-  const inPairs = new Set<number>()
-  for (const [a, b] of candidates) inPairs.add(a).add(b)
-  const signatures = await loadSignatures(store, [...inPairs].map((d) => ids[d]!))
-  const parent = ids.map((_, i) => i)
-  const find = (x: number): number => {
-    while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!
-    return x
-  }
-  for (const [a, b] of candidates) {
+  const buckets = candidateBuckets(bandCols)
+  const inBuckets = new Set<number>()
+  for (const bucket of buckets) for (const d of bucket) inBuckets.add(d)
+  const signatures = await loadSignatures(store, [...inBuckets].map((d) => ids[d]!))
+  const find = joinSimilar(ids.length, buckets, (a, b) => {
     const sa = signatures.get(ids[a]!)
     const sb = signatures.get(ids[b]!)
-    if (!sa || !sb || estimateJaccard(sa, sb) < threshold) continue
-    const ra = find(a)
-    const rb = find(b)
-    // The root is the smaller index: the first imported document represents its cluster.
-    if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb)
-  }
+    return !!sa && !!sb && estimateJaccard(sa, sb) >= threshold
+  })
   const groups = new Map<number, number[]>()
-  for (const d of inPairs) {
+  for (const d of inBuckets) {
     const r = find(d)
     const list = groups.get(r)
     if (list) list.push(d)
     else groups.set(r, [d])
   }
   const result: NearDupResult = { clusters: 0, nearDuplicates: 0, updated: 0 }
+  const clustered = new Set<number>()
   for (const [root, list] of groups) {
-    const all = [...new Set([root, ...list])].sort((a, b) => a - b)
-    if (all.length < 2) continue
+    if (list.length < 2) continue
+    const all = list.sort((a, b) => a - b)
+    for (const d of all) clustered.add(d)
     result.clusters++
     result.nearDuplicates += all.length - 1
     const cluster = ids[root]!
@@ -66,40 +59,73 @@ export async function clusterNearDuplicates(store: DocumentStore, threshold: num
     if (changed.includes(root)) {
       await store.docs.update({ where: `id = ${sql(cluster)}`, values: { dup_status: 'representative', dup_cluster: cluster, dup_size: all.length } })
     }
-    const others = changed.filter((d) => d !== root).map((d) => ids[d]!)
-    for (let i = 0; i < others.length; i += 500) {
-      const chunk = others.slice(i, i + 500)
-      await store.docs.update({ where: `id IN (${chunk.map(sql).join(',')})`, values: { dup_status: 'near-duplicate', dup_cluster: cluster, dup_size: all.length } })
-    }
+    await updateEach(store, changed.filter((d) => d !== root).map((d) => ids[d]!), { dup_status: 'near-duplicate', dup_cluster: cluster, dup_size: all.length })
     result.updated += changed.length
   }
+  // Documents clustered by an earlier pass (a lower threshold, or copies since changed) that no longer are.
+  const stale = ids.map((_, d) => d).filter((d) => !clustered.has(d) && !current[d]!.startsWith('unique|'))
+  for (let i = 0; i < stale.length; i += 500) {
+    const chunk = stale.slice(i, i + 500)
+    await store.docs.update({ where: `id IN (${chunk.map((d) => sql(ids[d]!)).join(',')})`, valuesSql: { dup_status: "'unique'", dup_cluster: 'id', dup_size: '1' } })
+  }
+  result.updated += stale.length
   return result
 }
 
-/** Pairs of documents whose keys are equal in at least one band (each pair once, smaller index first). */
-function candidatePairs(bandCols: number[][]): [number, number][] {
-  const seen = new Set<string>()
-  const pairs: [number, number][] = []
+async function updateEach(store: DocumentStore, ids: string[], values: Record<string, string | number>): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await store.docs.update({ where: `id IN (${ids.slice(i, i + 500).map(sql).join(',')})`, values })
+  }
+}
+
+/** Documents whose keys are equal in a band, one list per band and key (lists of two or more). */
+function candidateBuckets(bandCols: number[][]): number[][] {
+  const buckets: number[][] = []
   for (const col of bandCols) {
     const n = col.length / 2
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => col[2 * a]! - col[2 * b]!)
     for (let i = 0; i < n; ) {
       let j = i + 1
       while (j < n && col[2 * order[j]!] === col[2 * order[i]!]) j++
-      const docs = order.slice(i, j).map((k) => col[2 * k + 1]!)
-      for (let x = 1; x < docs.length; x++) {
-        const a = Math.min(docs[0]!, docs[x]!)
-        const b = Math.max(docs[0]!, docs[x]!)
-        const key = `${a},${b}`
-        if (!seen.has(key)) {
-          seen.add(key)
-          pairs.push([a, b])
-        }
-      }
+      if (j - i > 1) buckets.push(order.slice(i, j).map((k) => col[2 * k + 1]!))
       i = j
     }
   }
-  return pairs
+  return buckets
+}
+
+/** A bucket compares each document with at most this many of its earlier, mutually dissimilar members. */
+export const MAX_BUCKET_REPRESENTATIVES = 64
+
+/**
+ * Joins similar documents of each bucket into clusters (union-find) and returns the root finder; a
+ * cluster's root is its first document. Each document is compared with the bucket's representatives,
+ * the earlier members that matched none before them, so two similar documents meet even when the
+ * bucket's first document is like neither; pairs already in one cluster are not compared again.
+ */
+export function joinSimilar(n: number, buckets: number[][], similar: (a: number, b: number) => boolean): (d: number) => number {
+  const parent = Array.from({ length: n }, (_, i) => i)
+  const find = (x: number): number => {
+    while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!
+    return x
+  }
+  for (const bucket of buckets) {
+    const reps: number[] = []
+    for (const d of bucket) {
+      let joined = false
+      for (const r of reps) {
+        const rr = find(r)
+        const rd = find(d)
+        if (rr === rd) joined = true
+        else if (similar(d, r)) {
+          parent[Math.max(rr, rd)] = Math.min(rr, rd)
+          joined = true
+        }
+      }
+      if (!joined && reps.length < MAX_BUCKET_REPRESENTATIVES) reps.push(d)
+    }
+  }
+  return find
 }
 
 async function loadSignatures(store: DocumentStore, ids: string[]): Promise<Map<string, Uint32Array>> {
