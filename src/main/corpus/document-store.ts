@@ -1,6 +1,6 @@
 // The corpus in LanceDB: adding documents, searching (full text in English and Chinese, filters,
 // vectors), one document with its near-duplicates, statistics, and index maintenance.
-import '../util/lancedb-threads'
+import '../util/lancedb-env'
 import * as lancedb from '@lancedb/lancedb'
 import type { CorpusStats, DocDetail, DocFilter, DocSort, DocSummary } from '../../shared/corpus'
 import { AppError } from '../../shared/errors'
@@ -25,13 +25,26 @@ const SUMMARY_SELECT: Record<string, string> = {
  * Full-text results are ranked and counted up to this many; the UI shows "1,000+" past it. Fetching
  * more ranked hits costs more than the search itself on a large corpus (random reads per hit).
  */
-export const MAX_TEXT_MATCHES = 1_000
+const MAX_TEXT_MATCHES = 1_000
 /** Chinese phrases of three or more characters are confirmed on the text for this many top hits. */
 const MAX_CONFIRMED_MATCHES = 1_000
 const SNIPPET_CHARS = 240
 const VECTOR_INDEX_MIN_ROWS = 50_000
+/** The vector index is rebuilt (new partitions) once the table has grown to this multiple of what it indexed. */
+const VECTOR_INDEX_REBUILD_GROWTH = 4
+/** IVF partitions searched, and candidates re-ranked on the full vectors per neighbour wanted. */
+const VECTOR_PROBES = 100
+const VECTOR_REFINE = 10
 
 type Row = Record<string, unknown>
+
+/** A ranked full-text match. */
+export interface TextHit {
+  rowId: bigint
+  score: number
+  /** Only when ranked by token count. */
+  tokens: number
+}
 
 export class DocumentStore {
   private constructor(
@@ -90,30 +103,41 @@ export class DocumentStore {
     const where = whereClause(filter)
     const text = filter.query?.trim()
     if (text) {
-      // Ranked ids first (cheap columns only), then the page's rows.
-      const runs = longCjkRuns(text)
-      const cap = runs.length ? MAX_CONFIRMED_MATCHES : MAX_TEXT_MATCHES
-      let hits = (await this.textMatches(text, where).select({ id: 'id', tokens: 'tokens', _score: '_score' }).limit(cap).toArray()) as Row[]
-      if (runs.length) hits = await this.confirmCjk(hits, runs)
-      if (sort === 'tokens-desc' || sort === 'tokens-asc') sortByTokens(hits, sort)
+      const { hits, capped } = await this.textHits(text, where, sort)
       const page = hits.slice(offset, offset + limit)
-      const rows = await this.rowsById(page.map((h) => h.id as string))
-      return { total: hits.length, capped: hits.length >= cap, rows: page.map((h, i) => ({ ...rows[i]!, score: Number(h._score) })) }
+      const rows = await this.rowsAt(page.map((h) => h.rowId))
+      return { total: hits.length, capped, rows: page.map((h, i) => ({ ...rows[i]!, score: h.score })) }
     }
-    const total = await this.docs.countRows(where ?? undefined)
-    if (sort === 'tokens-desc' || sort === 'tokens-asc') {
-      const ids = await this.sortedIds(where, sort)
-      return { total, capped: false, rows: await this.rowsById(ids.slice(offset, offset + limit)) }
+    if (offset === 0 && sort !== 'tokens-desc' && sort !== 'tokens-asc') {
+      // The first page in stored order reads only its rows; the count comes from the indexes.
+      let q = this.docs.query().select(SUMMARY_SELECT).limit(limit)
+      if (where) q = q.where(where)
+      const [total, rows] = await Promise.all([this.docs.countRows(where ?? undefined), q.toArray() as Promise<Row[]>])
+      return { total, capped: false, rows: rows.map(summary) }
     }
-    let q = this.docs.query().select(SUMMARY_SELECT).offset(offset).limit(limit)
-    if (where) q = q.where(where)
-    return { total, capped: false, rows: ((await q.toArray()) as Row[]).map(summary) }
+    // Later pages (a virtualised list scrolling) and sorted listings: the ordered row ids of the whole
+    // listing are read once per table version, then every page is a direct read of its rows.
+    const ids = await this.orderedRowIds(where, sort)
+    return { total: ids.length, capped: false, rows: await this.rowsAt(ids.slice(offset, offset + limit)) }
   }
 
-  /** A full-text query with the filters. */
-  textMatches(text: string, where: string | null): lancedb.Query {
-    const q = this.docs.query().fullTextSearch(textQuery(text))
-    return where ? q.where(where) : q
+  /**
+   * Ranked full-text matches (row ids and scores, best first), up to MAX_TEXT_MATCHES: what the
+   * browser pages through and an export of the view writes. Long Chinese phrases are confirmed on the text.
+   */
+  async textHits(text: string, where: string | null, sort: DocSort = 'relevance'): Promise<{ hits: TextHit[]; capped: boolean }> {
+    const runs = longCjkRuns(text)
+    const cap = runs.length ? MAX_CONFIRMED_MATCHES : MAX_TEXT_MATCHES
+    const byTokens = sort === 'tokens-desc' || sort === 'tokens-asc'
+    // Only row ids and scores: reading columns of a thousand scattered rows costs more than the search.
+    let q = this.docs.query().fullTextSearch(textQuery(text))
+    if (where) q = q.where(where)
+    const rows = (await q.withRowId().select(byTokens ? { _score: '_score', tokens: 'tokens' } : { _score: '_score' }).limit(cap).toArray()) as Row[]
+    let hits: TextHit[] = rows.map((r) => ({ rowId: r._rowid as bigint, score: Number(r._score), tokens: Number(r.tokens) }))
+    if (runs.length) hits = await this.confirmCjk(hits, runs)
+    // Stable: equal counts keep their relevance order.
+    if (byTokens) hits.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (a.tokens - b.tokens))
+    return { hits, capped: rows.length >= cap }
   }
 
   /**
@@ -121,43 +145,56 @@ export class DocumentStore {
    * order of a word of three or more characters, and the index has no positions. Checked on the hits
    * only, so the cost follows the number of matches, not the size of the corpus.
    */
-  private async confirmCjk(hits: Row[], runs: string[]): Promise<Row[]> {
+  private async confirmCjk(hits: TextHit[], runs: string[]): Promise<TextHit[]> {
     const like = runs.map((r) => `(text LIKE ${sql(`%${r}%`)} OR title LIKE ${sql(`%${r}%`)})`).join(' AND ')
-    const ok = new Set<string>()
+    const ok = new Set<bigint>()
     for (let i = 0; i < hits.length; i += 500) {
-      const ids = hits.slice(i, i + 500).map((h) => sql(h.id as string))
-      const rows = (await this.docs.query().where(`id IN (${ids.join(',')}) AND ${like}`).select(['id']).toArray()) as Row[]
-      for (const r of rows) ok.add(r.id as string)
+      const ids = hits.slice(i, i + 500).map((h) => h.rowId)
+      const rows = (await this.docs.query().where(`_rowid IN (${ids.join(',')}) AND ${like}`).withRowId().select(['id']).toArray()) as Row[]
+      for (const r of rows) ok.add(r._rowid as bigint)
     }
-    return hits.filter((h) => ok.has(h.id as string))
+    return hits.filter((h) => ok.has(h.rowId))
   }
 
-  /** Summaries of these documents, in this order. */
-  private async rowsById(ids: string[]): Promise<DocSummary[]> {
-    if (!ids.length) return []
-    const rows = (await this.docs.query().where(`id IN (${ids.map(sql).join(',')})`).select(SUMMARY_SELECT).limit(ids.length).toArray()) as Row[]
-    const byId = new Map(rows.map((r) => [r.id as string, summary(r)]))
-    return ids.map((id) => byId.get(id)!).filter(Boolean)
+  /** Rows by row id, in this order, with any columns (summaries by default). */
+  async rowsAt(rowIds: readonly bigint[]): Promise<DocSummary[]>
+  async rowsAt(rowIds: readonly bigint[], columns: string[]): Promise<Row[]>
+  async rowsAt(rowIds: readonly bigint[], columns?: string[]): Promise<DocSummary[] | Row[]> {
+    if (!rowIds.length) return []
+    const rows = (await this.docs.takeRowIds(rowIds).withRowId().select(columns ?? SUMMARY_SELECT).toArray()) as Row[]
+    const byId = new Map(rows.map((r) => [r._rowid as bigint, r]))
+    const ordered = rowIds.map((id) => byId.get(id)).filter((r): r is Row => !!r)
+    return columns ? ordered : ordered.map(summary)
   }
 
-  private sortCache: { key: string; version: number; ids: string[] } | null = null
+  private orderCache: { key: string; version: number; ids: bigint[] } | null = null
 
-  /** Ids ordered by token count for a filter; cached per table version, so paging is cheap. */
-  private async sortedIds(where: string | null, sort: DocSort): Promise<string[]> {
+  /** Row ids of a listing in its order (stored order, or by token count); cached per table version. */
+  private async orderedRowIds(where: string | null, sort: DocSort): Promise<bigint[]> {
     const version = await this.docs.version()
-    const key = `${where}|${sort}`
-    if (this.sortCache?.key === key && this.sortCache.version === version) return this.sortCache.ids
-    const pairs: { id: string; tokens: number }[] = []
-    let q = this.docs.query().select(['id', 'tokens'])
+    const byTokens = sort === 'tokens-desc' || sort === 'tokens-asc'
+    const key = `${where}|${byTokens ? sort : 'stored'}`
+    if (this.orderCache?.key === key && this.orderCache.version === version) return this.orderCache.ids
+    const ids: bigint[] = []
+    const tokens: number[] = []
+    let q = this.docs.query().withRowId().select(byTokens ? ['tokens'] : ['_rowid'])
     if (where) q = q.where(where)
     for await (const batch of q) {
-      const ids = batch.getChild('id')!
-      const tokens = batch.getChild('tokens')!
-      for (let i = 0; i < batch.numRows; i++) pairs.push({ id: ids.get(i) as string, tokens: tokens.get(i) as number })
+      const rowId = batch.getChild('_rowid')!
+      const tok = byTokens ? batch.getChild('tokens')! : null
+      for (let i = 0; i < batch.numRows; i++) {
+        ids.push(rowId.get(i) as bigint)
+        if (tok) tokens.push(tok.get(i) as number)
+      }
     }
-    pairs.sort((a, b) => (sort === 'tokens-asc' ? a.tokens - b.tokens : b.tokens - a.tokens) || a.id.localeCompare(b.id))
-    this.sortCache = { key, version, ids: pairs.map((p) => p.id) }
-    return this.sortCache.ids
+    let ordered = ids
+    if (byTokens) {
+      const order = ids.map((_, i) => i)
+      order.sort((a, b) => (sort === 'tokens-asc' ? tokens[a]! - tokens[b]! : tokens[b]! - tokens[a]!) || a - b)
+      ordered = order.map((i) => ids[i]!)
+    }
+    this.orderCache = { key, version, ids: ordered }
+    return ordered
   }
 
   async get(id: string): Promise<DocDetail> {
@@ -211,8 +248,11 @@ export class DocumentStore {
     const [row] = (await this.docs.query().where(`id = ${sql(id)}`).select(['vector']).limit(1).toArray()) as Row[]
     if (!row) throw new AppError('not_found', `No document with id ${id} in this workspace.`, { id })
     const vector = Array.from(row.vector as ArrayLike<number>)
-    const hits = (await this.docs.query().nearestTo(vector).distanceType('cosine').where(`id != ${sql(id)}`).select({ ...SUMMARY_SELECT, _distance: '_distance' }).limit(limit).toArray()) as Row[]
-    return hits.map((h) => ({ ...summary(h), score: 1 - Number(h._distance) }))
+    // One extra neighbour instead of a filter: excluding the document itself with a filter scans the
+    // whole table for its row ids first. The quantised index is probed widely and refined on the vectors.
+    const hits = (await this.docs.query().nearestTo(vector).distanceType('cosine').nprobes(VECTOR_PROBES).refineFactor(VECTOR_REFINE)
+      .select({ ...SUMMARY_SELECT, _distance: '_distance' }).limit(limit + 1).toArray()) as Row[]
+    return hits.filter((h) => h.id !== id).slice(0, limit).map((h) => ({ ...summary(h), score: 1 - Number(h._distance) }))
   }
 
   async stats(): Promise<CorpusStats> {
@@ -270,7 +310,8 @@ export class DocumentStore {
 
   /** Brings the full-text and scalar indexes up to date after an import. */
   async updateIndexes(): Promise<void> {
-    const indices = new Set((await this.docs.listIndices()).map((i) => i.columns.join(',')))
+    const existing = await this.docs.listIndices()
+    const indices = new Set(existing.map((i) => i.columns.join(',')))
     // No positions: building them hangs LanceDB 0.31 past a few thousand documents, and later versions
     // crash optimize() with them. Phrases are checked on the text instead (see search()).
     for (const column of ['text', 'title']) {
@@ -283,10 +324,14 @@ export class DocumentStore {
     }
     for (const column of ['id', 'dup_cluster', 'tokens']) if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.btree() })
     for (const column of ['lang', 'source', 'quality_pass', 'dup_status']) if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.bitmap() })
-    // Below this size a flat scan answers "more like this" in milliseconds; above it, an IVF index does.
+    // Below this size a flat scan answers "more like this" in milliseconds; above it, an IVF index with
+    // RaBitQ codes does (a few bytes a vector: an IVF_FLAT build held every vector in memory, 1 GB at 1M
+    // documents). Rebuilt when the table has outgrown its partitions; optimize() adds smaller additions.
     const rows = await this.docs.countRows()
-    if (!indices.has('vector') && rows >= VECTOR_INDEX_MIN_ROWS) {
-      await this.docs.createIndex('vector', { config: lancedb.Index.ivfFlat({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)) }) })
+    const vector = existing.find((i) => i.columns.join(',') === 'vector')
+    const outgrown = vector && (vector.indexType !== 'IvfRq' || (vector.numIndexedRows ?? 0) * VECTOR_INDEX_REBUILD_GROWTH < rows)
+    if ((!vector && rows >= VECTOR_INDEX_MIN_ROWS) || outgrown) {
+      await this.docs.createIndex('vector', { config: lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)) }), replace: true })
     }
     await this.docs.optimize()
   }
@@ -302,7 +347,7 @@ export function textQuery(text: string): lancedb.FullTextQuery {
 }
 
 /** CJK runs of three or more characters in a query: a two-character run is a single bigram, already exact. */
-export function longCjkRuns(query: string): string[] {
+function longCjkRuns(query: string): string[] {
   return query.match(/[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af]{3,}/g) ?? []
 }
 
@@ -337,11 +382,6 @@ function summary(r: Row): DocSummary {
     dupStatus: r.dup_status as DocSummary['dupStatus'],
     score: r._score === undefined ? null : Number(r._score),
   }
-}
-
-function sortByTokens(rows: Row[], sort: DocSort): void {
-  // Stable: equal counts keep their relevance order.
-  rows.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (Number(a.tokens) - Number(b.tokens)))
 }
 
 function listOf(v: unknown): string[] {

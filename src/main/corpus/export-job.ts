@@ -7,7 +7,7 @@ import type { JobInput } from '../../shared/jobs'
 import { AppError } from '../../shared/errors'
 import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
-import { DocumentStore, MAX_TEXT_MATCHES, longCjkRuns, whereClause } from './document-store'
+import { DocumentStore, whereClause } from './document-store'
 
 type ExportInput = Extract<JobInput, { kind: 'corpus-export' }>
 
@@ -58,12 +58,10 @@ async function* matchingRows(store: DocumentStore, input: ExportInput): AsyncGen
   const where = whereClause(input.filter)
   const text = input.filter.query?.trim()
   if (text) {
-    // Full-text matches: the same ranked set the browser shows (up to MAX_TEXT_MATCHES).
-    const q = store.textMatches(text, where).select([...COLUMNS]).limit(MAX_TEXT_MATCHES)
-    const runs = longCjkRuns(text)
-    for (const r of (await q.toArray()) as ExportRow[]) {
-      const haystack = `${r.title ?? ''}\n${r.text as string}`
-      if (runs.every((run) => haystack.includes(run))) yield plain(r)
+    // Full-text matches: the same ranked set the browser shows.
+    const { hits } = await store.textHits(text, where)
+    for (let i = 0; i < hits.length; i += 100) {
+      for (const r of await store.rowsAt(hits.slice(i, i + 100).map((h) => h.rowId), [...COLUMNS])) yield plain(r as ExportRow)
     }
     return
   }

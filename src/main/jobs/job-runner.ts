@@ -189,7 +189,9 @@ export class JobRunner {
     const child = fork(this.opts.workerPath, [], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'advanced',
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      // Two malloc arenas: glibc otherwise gives each of LanceDB's native threads its own, and memory freed
+      // by an index build stays with the process (about 300 MB more peak at 500k documents).
+      env: { MALLOC_ARENA_MAX: '2', ...process.env, ELECTRON_RUN_AS_NODE: '1' },
     })
     let resolveExit!: () => void
     const run: Running = { child, stopping: null, outcome: null, exited: new Promise((r) => (resolveExit = r)) }

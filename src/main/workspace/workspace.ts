@@ -1,7 +1,7 @@
 // A workspace: a folder the user can see, holding settings, the LanceDB database and data folders.
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
-import '../util/lancedb-threads'
+import '../util/lancedb-env'
 import * as lancedb from '@lancedb/lancedb'
 import { AppError } from '../../shared/errors'
 import {
