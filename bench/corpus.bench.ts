@@ -60,9 +60,13 @@ async function latencies(ws: string): Promise<Record<string, { first: number; p5
   const en = ['model training', 'energy', 'university students', 'water quality', 'history of the city', 'software update', 'health care', 'market price']
   const zh = ['明月', '故乡', '人生', '朋友', '天下', '春风', '君子', '自然']
   const ids = (await store.search({}, 'imported', 0, 50)).rows.map((r) => r.id)
+  // Phrases of four Chinese characters taken from stored documents: confirmed on the text of the hits.
+  const zhSnippets = (await store.search({ lang: ['zh'] }, 'imported', 0, 40)).rows.map((r) => r.snippet)
+  const zhPhrases = zhSnippets.map((s) => /[\u4e00-\u9fff]{4}/.exec(s)?.[0]).filter((p): p is string => !!p).slice(0, 8)
   const cases: Record<string, (i: number) => Promise<unknown>> = {
     'full text (English)': (i) => store.search({ query: en[i % en.length] }, 'relevance', 0, 50),
     'full text (Chinese)': (i) => store.search({ query: zh[i % zh.length] }, 'relevance', 0, 50),
+    'full text (Chinese, 4-character phrases)': (i) => store.search({ query: zhPhrases[i % zhPhrases.length] }, 'relevance', 0, 50),
     'filters (lang + quality + tokens), page 1': () => store.search({ lang: ['zh'], quality: 'pass', minTokens: 100, maxTokens: 5000 }, 'imported', 0, 50),
     'filters, deep page (offset 50,000)': () => store.search({ lang: ['en'] }, 'imported', 50_000, 50),
     'full text + filter': (i) => store.search({ query: en[i % en.length], quality: 'pass' }, 'relevance', 0, 50),

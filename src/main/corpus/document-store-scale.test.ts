@@ -8,6 +8,7 @@ import { tempDir } from '../../../test/helpers/temp'
 import { Workspace } from '../workspace/workspace'
 import { analyze } from './analyze'
 import { DocumentStore } from './document-store'
+import type { DocFilter, DocSort } from '../../shared/corpus'
 import type { DocumentRow } from './document-schema'
 import { Rng } from '../util/prng'
 import { EMBEDDING_DIM } from './signals/embedding'
@@ -22,7 +23,7 @@ function rows(): DocumentRow[] {
   const base = analyze({ text: 'A short shared text about continual pre-training.', format: 'jsonl', provenance: { file: '/d.jsonl', line: 1 }, source: 's' }, { fallbackSource: 's', batch: 'b', importedAt: '2026-11-27T00:00:00Z' })
   const rng = new Rng(7)
   return Array.from({ length: ROWS }, (_, i) => {
-    const v = Array.from({ length: EMBEDDING_DIM }, () => rng.next() - 0.5)
+    const v = Float32Array.from({ length: EMBEDDING_DIM }, () => rng.next() - 0.5)
     return { ...base, id: `doc-${String(i).padStart(6, '0')}`, dup_cluster: `doc-${i}`, lang: i % 5 === 0 ? 'zh' : 'en', tokens: (i * 7919) % 3000, line: i + 1, vector: v }
   })
 }
@@ -47,7 +48,7 @@ afterAll(() => {
 describe('DocumentStore at 50,000 documents', () => {
   it('answers "more like this" from an IVF_RQ index, without the document itself', async () => {
     const vector = (await store.docs.listIndices()).find((i) => i.columns[0] === 'vector')
-    expect(vector?.indexType).toBe('IvfRq')
+    expect(vector).toMatchObject({ indexType: 'IvfRq', name: `vector_rq_${ROWS}` })
     const similar = await store.similar('doc-000123', 5)
     expect(similar).toHaveLength(5)
     expect(similar[0]!.id).toBe(`doc-0${ROWS - 1}`)
@@ -56,7 +57,8 @@ describe('DocumentStore at 50,000 documents', () => {
   })
 
   it('pages deep into filtered and sorted listings exactly as one read would', async () => {
-    for (const [filter, sort] of [[{}, 'imported'], [{ lang: ['zh'] }, 'imported'], [{ lang: ['en'], minTokens: 1000 }, 'tokens-desc']] as const) {
+    const cases: [DocFilter, DocSort][] = [[{}, 'imported'], [{ lang: ['zh'] }, 'imported'], [{ lang: ['en'], minTokens: 1000 }, 'tokens-desc']]
+    for (const [filter, sort] of cases) {
       const first = await store.search(filter, sort, 0, 50)
       const deep = await store.search(filter, sort, 9_000, 50)
       const count = await store.count(filter)
@@ -65,7 +67,7 @@ describe('DocumentStore at 50,000 documents', () => {
       expect(deep.rows).toHaveLength(50)
       // The same rows as a plain scan in that order.
       let q = store.docs.query().select(['id', 'tokens'])
-      if (filter.lang) q = q.where(`lang = '${filter.lang[0]}'${'minTokens' in filter ? ` AND tokens >= ${filter.minTokens}` : ''}`)
+      if (filter.lang) q = q.where(`lang = '${filter.lang[0]}'${filter.minTokens ? ` AND tokens >= ${filter.minTokens}` : ''}`)
       const scan = (await q.toArray()) as { id: string; tokens: number }[]
       if (sort === 'tokens-desc') scan.sort((a, b) => b.tokens - a.tokens)
       expect(deep.rows.map((r) => r.tokens)).toEqual(scan.slice(9_000, 9_050).map((r) => r.tokens))
@@ -74,5 +76,17 @@ describe('DocumentStore at 50,000 documents', () => {
         expect(first.rows.map((r) => r.id)).toEqual(scan.slice(0, 50).map((r) => r.id))
       }
     }
+  })
+
+  it('reads a listing again after the table changes, and trains the vector index again only once it has grown', async () => {
+    const before = await store.search({ lang: ['zh'] }, 'imported', 9_950, 50)
+    expect(before.rows).toHaveLength(50)
+    const more = rows().slice(0, 50).map((r, i) => ({ ...r, id: `new-${i}`, lang: 'zh' }))
+    await store.add(more)
+    const after = await store.search({ lang: ['zh'] }, 'imported', 9_950, 100)
+    expect(after.total).toBe(before.total + 50)
+    expect(after.rows.slice(-50).map((r) => r.id)).toEqual(more.map((r) => r.id))
+    await store.updateIndexes()
+    expect((await store.docs.listIndices()).find((i) => i.columns[0] === 'vector')?.name).toBe(`vector_rq_${ROWS}`)
   })
 })

@@ -26,12 +26,10 @@ const SUMMARY_SELECT: Record<string, string> = {
  * more ranked hits costs more than the search itself on a large corpus (random reads per hit).
  */
 const MAX_TEXT_MATCHES = 1_000
-/** Chinese phrases of three or more characters are confirmed on the text for this many top hits. */
-const MAX_CONFIRMED_MATCHES = 1_000
 const SNIPPET_CHARS = 240
 const VECTOR_INDEX_MIN_ROWS = 50_000
-/** The vector index is rebuilt (new partitions) once the table has grown to this multiple of what it indexed. */
-const VECTOR_INDEX_REBUILD_GROWTH = 4
+/** The vector index is trained again (new partitions) once the table has grown to this multiple of the rows it was trained on. */
+const VECTOR_INDEX_RETRAIN_GROWTH = 4
 /** IVF partitions searched, and candidates re-ranked on the full vectors per neighbour wanted. */
 const VECTOR_PROBES = 100
 const VECTOR_REFINE = 10
@@ -43,7 +41,7 @@ export interface TextHit {
   rowId: bigint
   score: number
   /** Only when ranked by token count. */
-  tokens: number
+  tokens?: number
 }
 
 export class DocumentStore {
@@ -106,7 +104,10 @@ export class DocumentStore {
       const { hits, capped } = await this.textHits(text, where, sort)
       const page = hits.slice(offset, offset + limit)
       const rows = await this.rowsAt(page.map((h) => h.rowId))
-      return { total: hits.length, capped, rows: page.map((h, i) => ({ ...rows[i]!, score: h.score })) }
+      // By row id: a row can be gone (another process compacted the table since the search).
+      const rowOf = new Map(rows.map((r) => [r._rowid as bigint, r]))
+      const found = page.filter((h) => rowOf.has(h.rowId)).map((h) => ({ ...summary(rowOf.get(h.rowId)!), score: h.score }))
+      return { total: hits.length, capped, rows: found }
     }
     if (offset === 0 && sort !== 'tokens-desc' && sort !== 'tokens-asc') {
       // The first page in stored order reads only its rows; the count comes from the indexes.
@@ -118,83 +119,91 @@ export class DocumentStore {
     // Later pages (a virtualised list scrolling) and sorted listings: the ordered row ids of the whole
     // listing are read once per table version, then every page is a direct read of its rows.
     const ids = await this.orderedRowIds(where, sort)
-    return { total: ids.length, capped: false, rows: await this.rowsAt(ids.slice(offset, offset + limit)) }
+    const rows = await this.rowsAt(Array.from(ids.subarray(offset, offset + limit)))
+    return { total: ids.length, capped: false, rows: rows.map(summary) }
   }
 
   /**
    * Ranked full-text matches (row ids and scores, best first), up to MAX_TEXT_MATCHES: what the
-   * browser pages through and an export of the view writes. Long Chinese phrases are confirmed on the text.
+   * browser pages through and an export of the view writes. Long Chinese phrases are confirmed on the
+   * text of those hits, so `capped` (more matched than were ranked) can stand over fewer confirmed ones.
    */
   async textHits(text: string, where: string | null, sort: DocSort = 'relevance'): Promise<{ hits: TextHit[]; capped: boolean }> {
     const runs = longCjkRuns(text)
-    const cap = runs.length ? MAX_CONFIRMED_MATCHES : MAX_TEXT_MATCHES
     const byTokens = sort === 'tokens-desc' || sort === 'tokens-asc'
     // Only row ids and scores: reading columns of a thousand scattered rows costs more than the search.
     let q = this.docs.query().fullTextSearch(textQuery(text))
     if (where) q = q.where(where)
-    const rows = (await q.withRowId().select(byTokens ? { _score: '_score', tokens: 'tokens' } : { _score: '_score' }).limit(cap).toArray()) as Row[]
-    let hits: TextHit[] = rows.map((r) => ({ rowId: r._rowid as bigint, score: Number(r._score), tokens: Number(r.tokens) }))
+    const rows = (await q.withRowId().select(byTokens ? { _score: '_score', tokens: 'tokens' } : { _score: '_score' }).limit(MAX_TEXT_MATCHES).toArray()) as Row[]
+    let hits: TextHit[] = rows.map((r) => ({ rowId: r._rowid as bigint, score: Number(r._score), ...(byTokens ? { tokens: Number(r.tokens) } : {}) }))
     if (runs.length) hits = await this.confirmCjk(hits, runs)
     // Stable: equal counts keep their relevance order.
-    if (byTokens) hits.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (a.tokens - b.tokens))
-    return { hits, capped: rows.length >= cap }
+    if (byTokens) hits.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (a.tokens! - b.tokens!))
+    return { hits, capped: rows.length >= MAX_TEXT_MATCHES }
   }
 
   /**
    * Keeps the hits whose title or text holds every CJK run as written: bigram matches do not fix the
-   * order of a word of three or more characters, and the index has no positions. Checked on the hits
-   * only, so the cost follows the number of matches, not the size of the corpus.
+   * order of a word of three or more characters, and the index has no positions. Checked on the hits'
+   * rows only, so the cost follows the number of matches, not the size of the corpus.
    */
   private async confirmCjk(hits: TextHit[], runs: string[]): Promise<TextHit[]> {
-    const like = runs.map((r) => `(text LIKE ${sql(`%${r}%`)} OR title LIKE ${sql(`%${r}%`)})`).join(' AND ')
     const ok = new Set<bigint>()
-    for (let i = 0; i < hits.length; i += 500) {
-      const ids = hits.slice(i, i + 500).map((h) => h.rowId)
-      const rows = (await this.docs.query().where(`_rowid IN (${ids.join(',')}) AND ${like}`).withRowId().select(['id']).toArray()) as Row[]
-      for (const r of rows) ok.add(r._rowid as bigint)
+    for (let i = 0; i < hits.length; i += 200) {
+      for (const r of await this.rowsAt(hits.slice(i, i + 200).map((h) => h.rowId), ['title', 'text'])) {
+        const haystack = `${(r.title as string | null) ?? ''}\n${r.text as string}`
+        if (runs.every((run) => haystack.includes(run))) ok.add(r._rowid as bigint)
+      }
     }
     return hits.filter((h) => ok.has(h.rowId))
   }
 
-  /** Rows by row id, in this order, with any columns (summaries by default). */
-  async rowsAt(rowIds: readonly bigint[]): Promise<DocSummary[]>
-  async rowsAt(rowIds: readonly bigint[], columns: string[]): Promise<Row[]>
-  async rowsAt(rowIds: readonly bigint[], columns?: string[]): Promise<DocSummary[] | Row[]> {
+  /** Rows by row id with these columns (a list row's by default) and `_rowid`; ids no longer present are skipped. */
+  async rowsAt(rowIds: readonly bigint[], columns: string[] | Record<string, string> = SUMMARY_SELECT): Promise<Row[]> {
     if (!rowIds.length) return []
-    const rows = (await this.docs.takeRowIds(rowIds).withRowId().select(columns ?? SUMMARY_SELECT).toArray()) as Row[]
+    const rows = (await this.docs.takeRowIds(rowIds).withRowId().select(columns).toArray()) as Row[]
     const byId = new Map(rows.map((r) => [r._rowid as bigint, r]))
-    const ordered = rowIds.map((id) => byId.get(id)).filter((r): r is Row => !!r)
-    return columns ? ordered : ordered.map(summary)
+    return rowIds.map((id) => byId.get(id)).filter((r): r is Row => !!r)
   }
 
-  private orderCache: { key: string; version: number; ids: bigint[] } | null = null
+  private orderCache: { key: string; version: number; ids: Promise<BigUint64Array> } | null = null
 
-  /** Row ids of a listing in its order (stored order, or by token count); cached per table version. */
-  private async orderedRowIds(where: string | null, sort: DocSort): Promise<bigint[]> {
+  /**
+   * Row ids of a listing in its order (stored order, or by token count), read once per table version and
+   * filter; concurrent page requests share one read.
+   */
+  private async orderedRowIds(where: string | null, sort: DocSort): Promise<BigUint64Array> {
     const version = await this.docs.version()
     const byTokens = sort === 'tokens-desc' || sort === 'tokens-asc'
     const key = `${where}|${byTokens ? sort : 'stored'}`
-    if (this.orderCache?.key === key && this.orderCache.version === version) return this.orderCache.ids
+    if (this.orderCache?.key !== key || this.orderCache.version !== version) {
+      const ids = this.readOrderedRowIds(where, byTokens ? sort : null)
+      this.orderCache = { key, version, ids }
+      // A failed read is not kept.
+      ids.catch(() => {
+        if (this.orderCache?.ids === ids) this.orderCache = null
+      })
+    }
+    return this.orderCache.ids
+  }
+
+  private async readOrderedRowIds(where: string | null, sort: DocSort | null): Promise<BigUint64Array> {
     const ids: bigint[] = []
     const tokens: number[] = []
-    let q = this.docs.query().withRowId().select(byTokens ? ['tokens'] : ['_rowid'])
+    let q = this.docs.query().withRowId().select(sort ? ['tokens'] : ['_rowid'])
     if (where) q = q.where(where)
     for await (const batch of q) {
       const rowId = batch.getChild('_rowid')!
-      const tok = byTokens ? batch.getChild('tokens')! : null
+      const tok = sort ? batch.getChild('tokens')! : null
       for (let i = 0; i < batch.numRows; i++) {
         ids.push(rowId.get(i) as bigint)
         if (tok) tokens.push(tok.get(i) as number)
       }
     }
-    let ordered = ids
-    if (byTokens) {
-      const order = ids.map((_, i) => i)
-      order.sort((a, b) => (sort === 'tokens-asc' ? tokens[a]! - tokens[b]! : tokens[b]! - tokens[a]!) || a - b)
-      ordered = order.map((i) => ids[i]!)
-    }
-    this.orderCache = { key, version, ids: ordered }
-    return ordered
+    if (!sort) return BigUint64Array.from(ids)
+    const order = ids.map((_, i) => i)
+    order.sort((a, b) => (sort === 'tokens-asc' ? tokens[a]! - tokens[b]! : tokens[b]! - tokens[a]!) || a - b)
+    return BigUint64Array.from(order, (i) => ids[i]!)
   }
 
   async get(id: string): Promise<DocDetail> {
@@ -326,12 +335,14 @@ export class DocumentStore {
     for (const column of ['lang', 'source', 'quality_pass', 'dup_status']) if (!indices.has(column)) await this.docs.createIndex(column, { config: lancedb.Index.bitmap() })
     // Below this size a flat scan answers "more like this" in milliseconds; above it, an IVF index with
     // RaBitQ codes does (a few bytes a vector: an IVF_FLAT build held every vector in memory, 1 GB at 1M
-    // documents). Rebuilt when the table has outgrown its partitions; optimize() adds smaller additions.
+    // documents). optimize() files later rows into the trained partitions; once the table has grown well
+    // past the rows they were trained on (kept in the index name), the index is trained again.
     const rows = await this.docs.countRows()
     const vector = existing.find((i) => i.columns.join(',') === 'vector')
-    const outgrown = vector && (vector.indexType !== 'IvfRq' || (vector.numIndexedRows ?? 0) * VECTOR_INDEX_REBUILD_GROWTH < rows)
-    if ((!vector && rows >= VECTOR_INDEX_MIN_ROWS) || outgrown) {
-      await this.docs.createIndex('vector', { config: lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)) }), replace: true })
+    const trainedOn = vector?.indexType === 'IvfRq' ? Number(/^vector_rq_(\d+)$/.exec(vector.name)?.[1] ?? 0) : 0
+    if (vector ? trainedOn * VECTOR_INDEX_RETRAIN_GROWTH < rows : rows >= VECTOR_INDEX_MIN_ROWS) {
+      if (vector) await this.docs.dropIndex(vector.name)
+      await this.docs.createIndex('vector', { name: `vector_rq_${rows}`, config: lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions: Math.round(Math.sqrt(rows)) }) })
     }
     await this.docs.optimize()
   }

@@ -59,22 +59,21 @@ export async function clusterNearDuplicates(store: DocumentStore, threshold: num
     if (changed.includes(root)) {
       await store.docs.update({ where: `id = ${sql(cluster)}`, values: { dup_status: 'representative', dup_cluster: cluster, dup_size: all.length } })
     }
-    await updateEach(store, changed.filter((d) => d !== root).map((d) => ids[d]!), { dup_status: 'near-duplicate', dup_cluster: cluster, dup_size: all.length })
+    await updateEach(store, changed.filter((d) => d !== root).map((d) => ids[d]!), { values: { dup_status: 'near-duplicate', dup_cluster: cluster, dup_size: all.length } })
     result.updated += changed.length
   }
   // Documents clustered by an earlier pass (a lower threshold, or copies since changed) that no longer are.
   const stale = ids.map((_, d) => d).filter((d) => !clustered.has(d) && !current[d]!.startsWith('unique|'))
-  for (let i = 0; i < stale.length; i += 500) {
-    const chunk = stale.slice(i, i + 500)
-    await store.docs.update({ where: `id IN (${chunk.map((d) => sql(ids[d]!)).join(',')})`, valuesSql: { dup_status: "'unique'", dup_cluster: 'id', dup_size: '1' } })
-  }
+  await updateEach(store, stale.map((d) => ids[d]!), { valuesSql: { dup_status: "'unique'", dup_cluster: 'id', dup_size: '1' } })
   result.updated += stale.length
   return result
 }
 
-async function updateEach(store: DocumentStore, ids: string[], values: Record<string, string | number>): Promise<void> {
+/** Sets these values (or SQL expressions) on the documents with these ids, 500 at a time. */
+async function updateEach(store: DocumentStore, ids: string[], set: { values: Record<string, string | number> } | { valuesSql: Record<string, string> }): Promise<void> {
   for (let i = 0; i < ids.length; i += 500) {
-    await store.docs.update({ where: `id IN (${ids.slice(i, i + 500).map(sql).join(',')})`, values })
+    const where = `id IN (${ids.slice(i, i + 500).map(sql).join(',')})`
+    await ('values' in set ? store.docs.update({ where, values: set.values }) : store.docs.update({ where, valuesSql: set.valuesSql }))
   }
 }
 

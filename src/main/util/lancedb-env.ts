@@ -5,7 +5,7 @@
 //   2-core machine (creating or optimising an index over ~10k documents never returns). Eight avoid it.
 // - Full-text index builds: by default one tokenizing worker per two compute threads, each buffering up to
 //   2 GiB of postings before it writes a partition, and a 2 GiB read-ahead on the scan. With the eight threads
-//   above, a 1M-document build held 2.6 GB; two workers of 128 MiB and a 128 MiB read-ahead bound it
+//   above, a 1M-document build held 2.6 GB; a worker per core (2 to 4) of 128 MiB and a 128 MiB read-ahead bound it
 //   (measured in BENCHMARKS.md) at the same build time and query latency.
 import os from 'node:os'
 

@@ -1,4 +1,4 @@
-// Human-readable numbers for progress, sizes and times.
+// Human-readable numbers for progress, sizes and times, and file names.
 const UNITS = ['B', 'KB', 'MB', 'GB', 'TB']
 
 export function formatBytes(n: number): string {
@@ -52,4 +52,10 @@ export function compact(n: number): string {
 /** A whole number with thousands separators. */
 export function int(n: number): string {
   return Number.isFinite(n) ? intFmt.format(n) : '–'
+}
+
+/** The last segment of a file or folder path, for either separator. */
+export function basename(p: string): string {
+  const parts = p.split(/[\\/]/).filter(Boolean)
+  return parts[parts.length - 1] ?? p
 }

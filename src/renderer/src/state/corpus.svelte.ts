@@ -23,12 +23,19 @@ class CorpusStore {
   private generation = 0
   private pending = new Set<number>()
 
+  /** The statistics and the first page of the list. */
   async refresh(): Promise<void> {
+    if (await this.refreshStats()) await this.reload()
+  }
+
+  /** The statistics only (what other views need of the corpus); false, with the error shown, when they could not be read. */
+  async refreshStats(): Promise<boolean> {
     try {
       this.stats = await api['corpus:stats']({})
-      await this.reload()
+      return true
     } catch (err) {
       this.error = (err as Error).message
+      return false
     } finally {
       this.loaded = true
     }

@@ -48,12 +48,6 @@ export const DUP_LABEL: Record<DupStatus, string> = {
   'near-duplicate': 'Near-duplicate',
 }
 
-/** The last segment of a path, for either separator. */
-export function basename(path: string): string {
-  const parts = path.split(/[\\/]/)
-  return parts[parts.length - 1] || path
-}
-
 /** A title for a document without one: the first words of its text. */
 export function fallbackTitle(title: string | null, snippet: string): string {
   if (title && title.trim()) return title.trim()
@@ -63,12 +57,4 @@ export function fallbackTitle(title: string | null, snippet: string): string {
   if (/[\u3000-\u9fff\uac00-\ud7af]/.test(text.slice(0, 20))) return text.length > 24 ? `${text.slice(0, 24)}…` : text
   const words = text.split(' ')
   return words.length > 10 ? `${words.slice(0, 10).join(' ')}…` : text
-}
-
-/** A round number at or above n, for chart axes: 1, 2, 2.5, 5 × 10^k. */
-export function niceCeil(n: number): number {
-  if (!(n > 0)) return 1
-  const p = 10 ** Math.floor(Math.log10(n))
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= n) return m * p
-  return 10 * p
 }

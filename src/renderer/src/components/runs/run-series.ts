@@ -1,6 +1,6 @@
 // A run's metric lines split into chart series, in one pass: training loss, held-out loss, learning rate, throughput.
 import type { MetricPoint } from '../../../../shared/runs'
-import type { Pt } from './chart-math'
+import { type ChartSeries, type Pt, type SeriesColor, smooth, smoothingWeight } from '../../lib/chart-math'
 import { compact, int } from './runs-format'
 
 export type XAxis = 'step' | 'tokens'
@@ -27,6 +27,22 @@ export function runSeries(points: MetricPoint[] | undefined, x: XAxis): RunSerie
     if (p.tokensPerSec !== undefined) out.tokensPerSec.push({ x: at, y: p.tokensPerSec })
   }
   return out
+}
+
+/**
+ * A run's loss as chart lines: training loss (smoothed over the pale raw curve once it has more than ten
+ * points, when smoothing is on) and held-out loss with a dot per evaluation.
+ */
+export function lossLines(
+  s: RunSeries,
+  o: { id: string; training: string; heldOut: string; color: SeriesColor; heldOutColor: SeriesColor; smoothing: boolean; dashedHeldOut?: boolean },
+): ChartSeries[] {
+  const smoothed = o.smoothing && s.loss.length > 10
+  return [
+    ...(smoothed ? [{ id: `${o.id}-raw`, label: `${o.training} (raw)`, points: s.loss, color: o.color, faint: true }] : []),
+    { id: `${o.id}-loss`, label: smoothed ? `${o.training} (smoothed)` : o.training, points: smoothed ? smooth(s.loss, smoothingWeight(s.loss.length)) : s.loss, color: o.color },
+    { id: `${o.id}-eval`, label: o.heldOut, points: s.evalLoss, color: o.heldOutColor, dashed: o.dashedHeldOut, markers: true },
+  ]
 }
 
 /** The median of the last n values: a throughput figure that one slow step (an evaluation, a checkpoint) does not swing. */

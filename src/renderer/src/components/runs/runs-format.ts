@@ -2,6 +2,7 @@
 import type { Job } from '../../../../shared/jobs'
 import type { RunSummary } from '../../../../shared/runs'
 import type { RunRow } from '../../state/runs.svelte'
+import { basename } from '../../lib/format'
 
 /** A run's status, merging run.json (what the trainer last wrote) with its job (what the runner knows now). */
 export type RunState = 'queued' | 'preparing' | 'training' | 'stopping' | 'stopped' | 'finished' | 'failed' | 'interrupted' | 'cancelled'
@@ -82,11 +83,6 @@ export function params(n: number): string {
 /** What the model is: the preset name, or the checkpoint folder's name. */
 export function modelName(run: RunSummary): string {
   return run.model.source.kind === 'preset' ? run.model.source.preset : basename(run.model.source.path)
-}
-
-export function basename(p: string): string {
-  const parts = p.split(/[\\/]/).filter(Boolean)
-  return parts[parts.length - 1] ?? p
 }
 
 

@@ -5,6 +5,23 @@ export interface Pt {
   y: number
 }
 
+/** Palette slots: --chart-1 … --chart-6, with a light and a dark colour each (app.css). */
+export type SeriesColor = 'c1' | 'c2' | 'c3' | 'c4' | 'c5' | 'c6'
+
+/** One line of a LineChart. */
+export interface ChartSeries {
+  id: string
+  label: string
+  /** Sorted by x. Non-finite values are skipped. */
+  points: Pt[]
+  color: SeriesColor
+  dashed?: boolean
+  /** Dots on every point: for sparse series such as held-out evaluations. */
+  markers?: boolean
+  /** Drawn pale behind the others, without legend or tooltip entry (the raw curve under a smoothed one). */
+  faint?: boolean
+}
+
 /** A round step near range / count: 1, 2, 2.5 or 5 × 10^k. */
 function niceStep(range: number, count: number): number {
   const raw = range / Math.max(1, count)
