@@ -1,15 +1,14 @@
 // Runs analyze() on a pool of worker threads (analyze-worker.ts): documents go out in chunks, each thread
 // loads the workspace tokenizer once, and every chunk's rows come back as one promise, so a caller that
 // awaits them in submission order keeps the documents' order.
-import { existsSync } from 'node:fs'
 import os from 'node:os'
-import path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { AppError, type ErrorInfo } from '../../shared/errors'
 import { type AnalyzeContext, analyze } from './analyze'
 import type { DocumentRow } from './document-schema'
 import type { TokenCounter } from './token-counter'
 import type { RawDocument } from './types'
+import { builtEntry } from '../util/built-entry'
 
 /** What a chunk is analysed with; the token counter is each thread's own. */
 export type ChunkContext = Omit<AnalyzeContext, 'countTokens'>
@@ -38,18 +37,8 @@ export function analyzeThreads(): number {
   return Number.isFinite(env) && env >= 1 ? env : Math.max(1, os.availableParallelism())
 }
 
-/** The built thread entry: beside this bundle or its chunk folder, or in out/main when run from sources. */
-export function analyzeWorkerPath(): string | null {
-  const candidates = [
-    path.join(__dirname, 'analyze-worker.js'),
-    path.join(__dirname, '..', 'analyze-worker.js'),
-    path.resolve(__dirname, '../../../out/main/analyze-worker.js'),
-  ]
-  return candidates.find((p) => existsSync(p)) ?? null
-}
-
 /** A pool of `threads` analysis threads counting with `counter`'s tokenizer; on this thread when the entry is not built. */
-export function openAnalyzer(counter: TokenCounter, threads = analyzeThreads(), file = analyzeWorkerPath()): Analyzer {
+export function openAnalyzer(counter: TokenCounter, threads = analyzeThreads(), file = builtEntry('analyze-worker.js')): Analyzer {
   if (!file) return new InlineAnalyzer(counter)
   return new AnalyzePool(threads, file, { tokenizerPath: counter.path })
 }

@@ -13,6 +13,7 @@ import { type Analyzer, openAnalyzer } from './analyze-pool'
 import { loadTokenCounter } from './token-counter'
 import type { DocumentRow } from './document-schema'
 import { DocumentStore } from './document-store'
+import { updateIndexesApart } from './index-process'
 import { clusterNearDuplicates } from './near-duplicates'
 import { saveStats, statsVersion } from './stats-cache'
 import { type InputFile, walkInputs } from './readers/inputs'
@@ -226,8 +227,8 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   await ctx.saveState(state)
   ctx.progress({ done: totalBytes, total: totalBytes, message: 'Updating search indexes' })
   t0 = performance.now()
-  await store.updateIndexes()
-  ctx.log(`Search indexes updated (${seconds(t0)})`)
+  const indexed = await updateIndexesApart(ctx.workspaceDir, ctx.signal)
+  ctx.log(`Search indexes updated (${seconds(t0)}${indexed.apart ? `; index process peak memory ${indexed.peakMB} MB` : ''})`)
   const documents = await store.count()
   await store.recordImport({
     batch: state.batch,
@@ -302,8 +303,9 @@ class ProblemLog {
   }
 }
 
+/** A phase's time, and the worker's peak memory so far (which phase set the job's peak). */
 function seconds(since: number): string {
-  return `${((performance.now() - since) / 1000).toFixed(1)} s`
+  return `${((performance.now() - since) / 1000).toFixed(1)} s; peak memory so far ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`
 }
 
 function problemKey(p: ImportProblem): string {
