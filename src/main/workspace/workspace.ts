@@ -13,6 +13,10 @@ import {
 import { APP_VERSION } from '../app-version'
 import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-write'
 
+/** LanceDB cache bounds: index data (posting lists, vector partitions) and file metadata. */
+const INDEX_CACHE_BYTES = 2n << 30n
+const METADATA_CACHE_BYTES = 128n << 20n
+
 export const WORKSPACE_FILE = 'cpt-studio.json'
 /** Data folders every workspace has, in the order the UI lists them. */
 export const WORKSPACE_FOLDERS = ['models', 'runs', 'shards', 'jobs', 'uploads'] as const
@@ -41,7 +45,9 @@ export class Workspace {
   /** The workspace's LanceDB connection, opened on first use. */
   db(): Promise<lancedb.Connection> {
     // Jobs write from worker processes: every read checks for a newer table version (a cheap local check).
-    this.connection ??= lancedb.connect(this.dbDir, { readConsistencyInterval: 0 })
+    // LanceDB's caches default to 6 GB for index data and 1 GB for file metadata, and an import's
+    // metadata grows with every table version it writes: bounded here (see docs/ARCHITECTURE.md).
+    this.connection ??= lancedb.connect(this.dbDir, { readConsistencyInterval: 0 }, new lancedb.Session(INDEX_CACHE_BYTES, METADATA_CACHE_BYTES))
     return this.connection
   }
 
