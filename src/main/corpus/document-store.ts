@@ -108,13 +108,12 @@ export class DocumentStore {
     if (text) {
       const { hits, capped } = await this.textHits(text, where, sort)
       const page = hits.slice(offset, offset + limit)
+      // Scores by row id: rowsAt skips a row that is gone (another process compacted the table since).
+      const score = new Map(page.map((h) => [h.rowId, h.score]))
       const rows = await this.rowsAt(page.map((h) => h.rowId))
-      // By row id: a row can be gone (another process compacted the table since the search).
-      const rowOf = new Map(rows.map((r) => [r._rowid as bigint, r]))
-      const found = page.filter((h) => rowOf.has(h.rowId)).map((h) => ({ ...summary(rowOf.get(h.rowId)!), score: h.score }))
-      return { total: hits.length, capped, rows: found }
+      return { total: hits.length, capped, rows: rows.map((r) => ({ ...summary(r), score: score.get(r._rowid as bigint)! })) }
     }
-    if (offset === 0 && sort !== 'tokens-desc' && sort !== 'tokens-asc') {
+    if (offset === 0 && !byTokens(sort)) {
       // The first page in stored order reads only its rows; the count comes from the indexes.
       let q = this.docs.query().select(SUMMARY_SELECT).limit(limit)
       if (where) q = q.where(where)
@@ -137,15 +136,15 @@ export class DocumentStore {
   async textHits(text: string, where: string | null, sort: DocSort = 'relevance'): Promise<{ hits: TextHit[]; capped: boolean }> {
     const runs = longCjkRuns(text)
     const cap = runs.length ? MAX_CONFIRMED_MATCHES : MAX_TEXT_MATCHES
-    const byTokens = sort === 'tokens-desc' || sort === 'tokens-asc'
+    const tokenOrder = byTokens(sort)
     // Only row ids and scores: reading columns of a thousand scattered rows costs more than the search.
     let q = this.docs.query().fullTextSearch(textQuery(text))
     if (where) q = q.where(where)
-    const rows = (await q.withRowId().select(byTokens ? { _score: '_score', tokens: 'tokens' } : { _score: '_score' }).limit(cap).toArray()) as Row[]
-    let hits: TextHit[] = rows.map((r) => ({ rowId: r._rowid as bigint, score: Number(r._score), ...(byTokens ? { tokens: Number(r.tokens) } : {}) }))
+    const rows = (await q.withRowId().select(tokenOrder ? { _score: '_score', tokens: 'tokens' } : { _score: '_score' }).limit(cap).toArray()) as Row[]
+    let hits: TextHit[] = rows.map((r) => ({ rowId: r._rowid as bigint, score: Number(r._score), ...(tokenOrder ? { tokens: Number(r.tokens) } : {}) }))
     if (runs.length) hits = await this.confirmCjk(hits, runs)
     // Stable: equal counts keep their relevance order.
-    if (byTokens) hits.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (a.tokens! - b.tokens!))
+    if (tokenOrder) hits.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (a.tokens! - b.tokens!))
     return { hits, capped: rows.length >= cap }
   }
 
@@ -184,10 +183,9 @@ export class DocumentStore {
    */
   private async orderedRowIds(where: string | null, sort: DocSort): Promise<BigUint64Array> {
     const version = await this.docs.version()
-    const byTokens = sort === 'tokens-desc' || sort === 'tokens-asc'
-    const key = `${where}|${byTokens ? sort : 'stored'}`
+    const key = `${where}|${byTokens(sort) ? sort : 'stored'}`
     if (this.orderCache?.key !== key || this.orderCache.version !== version) {
-      const ids = this.readOrderedRowIds(where, byTokens ? sort : null)
+      const ids = this.readOrderedRowIds(where, byTokens(sort) ? sort : null)
       this.orderCache = { key, version, ids }
       // A failed read is not kept.
       ids.catch(() => {
@@ -403,6 +401,10 @@ function summary(r: Row): DocSummary {
     dupStatus: r.dup_status as DocSummary['dupStatus'],
     score: r._score === undefined ? null : Number(r._score),
   }
+}
+
+function byTokens(sort: DocSort): sort is 'tokens-desc' | 'tokens-asc' {
+  return sort === 'tokens-desc' || sort === 'tokens-asc'
 }
 
 function listOf(v: unknown): string[] {

@@ -9,6 +9,7 @@ import type { JobInput } from '../../shared/jobs'
 import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
 import { workspaceTokenizerPath } from '../tokenizer/workspace-tokenizer'
+import { peakMemoryMB } from '../util/peak-memory'
 import { type Analyzer, openAnalyzer } from './analyze-pool'
 import { loadTokenCounter } from './token-counter'
 import type { DocumentRow } from './document-schema'
@@ -227,8 +228,8 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   await ctx.saveState(state)
   ctx.progress({ done: totalBytes, total: totalBytes, message: 'Updating search indexes' })
   t0 = performance.now()
-  const indexed = await updateIndexesApart(ctx.workspaceDir, ctx.signal)
-  ctx.log(`Search indexes updated (${seconds(t0)}${indexed.apart ? `; index process peak memory ${indexed.peakMB} MB` : ''})`)
+  const indexPeakMB = await updateIndexesApart(ctx.workspaceDir, ctx.signal)
+  ctx.log(`Search indexes updated (${seconds(t0)}${indexPeakMB === null ? '' : `; index process peak memory ${indexPeakMB} MB`})`)
   const documents = await store.count()
   await store.recordImport({
     batch: state.batch,
@@ -305,7 +306,7 @@ class ProblemLog {
 
 /** A phase's time, and the worker's peak memory so far (which phase set the job's peak). */
 function seconds(since: number): string {
-  return `${((performance.now() - since) / 1000).toFixed(1)} s; peak memory so far ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`
+  return `${((performance.now() - since) / 1000).toFixed(1)} s; peak memory so far ${peakMemoryMB()} MB`
 }
 
 function problemKey(p: ImportProblem): string {

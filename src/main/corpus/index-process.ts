@@ -11,11 +11,11 @@ import { DocumentStore } from './document-store'
 
 export type IndexReply = { ok: true; peakMB: number } | { ok: false; error: ErrorInfo }
 
-/** Brings the workspace's search indexes up to date; the peak memory of the process that did it. */
-export async function updateIndexesApart(workspaceDir: string, signal: AbortSignal, entry = builtEntry('index-worker.js')): Promise<{ peakMB: number; apart: boolean }> {
+/** Brings the workspace's search indexes up to date; the index process's peak memory (MB), or null when done here. */
+export async function updateIndexesApart(workspaceDir: string, signal: AbortSignal, entry = builtEntry('index-worker.js')): Promise<number | null> {
   if (!entry) {
     await updateIndexesHere(workspaceDir)
-    return { peakMB: Math.round(process.resourceUsage().maxRSS / 1024), apart: false }
+    return null
   }
   const child = fork(entry, [workspaceDir], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
   const stop = () => child.kill('SIGTERM')
@@ -30,7 +30,7 @@ export async function updateIndexesApart(workspaceDir: string, signal: AbortSign
     throwIfStopped(signal)
     if (!reply) throw new AppError('internal', 'The index process ended without a result (killed, or out of memory?).')
     if (!reply.ok) throw new AppError(reply.error.code, reply.error.message, reply.error.details)
-    return { peakMB: reply.peakMB, apart: true }
+    return reply.peakMB
   } finally {
     signal.removeEventListener('abort', stop)
   }

@@ -4,6 +4,7 @@ import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-write'
 import { jobKind } from './job-kinds'
 import { ProgressMeter } from './progress-meter'
 import { type FromWorker, type JobContext, JobStopped, type ToWorker } from './worker-protocol'
+import { peakMemoryMB } from '../util/peak-memory'
 
 const controller = new AbortController()
 
@@ -34,7 +35,7 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     const result = await spec.run(msg.input as never, ctx)
     meter.flush()
     // Peak memory of this worker, so a user (and the benchmarks) can see what a job needed.
-    await send({ type: 'log', line: `Peak memory: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB` })
+    await send({ type: 'log', line: `Peak memory: ${peakMemoryMB()} MB` })
     await send({ type: 'done', result: result ?? null })
   } catch (err) {
     meter.flush()
