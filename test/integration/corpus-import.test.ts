@@ -96,6 +96,18 @@ describe.skipIf(!HAS_SHARED_DATA)('corpus import from the CLI (real data)', () =
     expect(rows.every((row) => row.lang === 'zh' && row.id.length === 32 && row.text && row.file)).toBe(true)
   })
 
+  it('exports a searched view: the ranked hits the search shows, Chinese phrases confirmed', async () => {
+    for (const query of ['GNU/Linux 教程', '函数']) {
+      const search = JSON.parse((await cli(['search', query, '--workspace', ws, '--json', '--limit', '500'], env)).stdout) as { total: number; rows: { id: string }[] }
+      expect(search.total).toBeGreaterThan(0)
+      const out = path.join(tmp.dir, `search-${search.total}.jsonl`)
+      const r = await cli(['export-docs', query, '--workspace', ws, '--out', out, '--json'], env)
+      expect(r.code, r.stderr).toBe(0)
+      const ids = readFileSync(out, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { id: string }).id)
+      expect(ids).toEqual(search.rows.map((row) => row.id))
+    }
+  })
+
   it('exports the Chinese documents to JSONL', async () => {
     const out = path.join(tmp.dir, 'zh.jsonl')
     const r = await cli(['export-docs', '--workspace', ws, '--lang', 'zh', '--out', out, '--json'], env)

@@ -88,5 +88,11 @@ describe('DocumentStore at 50,000 documents', () => {
     expect(after.rows.slice(-50).map((r) => r.id)).toEqual(more.map((r) => r.id))
     await store.updateIndexes()
     expect((await store.docs.listIndices()).find((i) => i.columns[0] === 'vector')?.name).toBe(`vector_rq_${ROWS}`)
+
+    // An index trained on a quarter of the rows or fewer (its name says so) is trained again on all of them.
+    await store.docs.dropIndex(`vector_rq_${ROWS}`)
+    await store.docs.createIndex('vector', { name: `vector_rq_${ROWS / 5}`, config: lancedb.Index.ivfRq({ distanceType: 'cosine', numPartitions: 16 }) })
+    await store.updateIndexes()
+    expect((await store.docs.listIndices()).find((i) => i.columns[0] === 'vector')).toMatchObject({ indexType: 'IvfRq', name: `vector_rq_${ROWS + 50}` })
   })
 })
