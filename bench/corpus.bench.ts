@@ -56,7 +56,7 @@ function sizeOf(p: string): number {
   return readdirSync(p, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).reduce((s, e) => s + statSync(path.join(e.parentPath, e.name)).size, 0)
 }
 
-async function latencies(ws: string): Promise<Record<string, { first: number; p50: number; p95: number; n: number }>> {
+async function latencies(ws: string): Promise<Record<string, { first: number; p50: number; p95: number; n: number } | { recall: number; n: number }>> {
   const workspace = await Workspace.open(ws)
   const store = await DocumentStore.open(workspace)
   const en = ['model training', 'energy', 'university students', 'water quality', 'history of the city', 'software update', 'health care', 'market price']
@@ -74,7 +74,7 @@ async function latencies(ws: string): Promise<Record<string, { first: number; p5
     'full text + filter': (i) => store.search({ query: en[i % en.length], quality: 'pass' }, 'relevance', 0, 50),
     'vector (more like this)': (i) => store.similar(ids[i % ids.length]!, 10),
   }
-  const out: Record<string, { first: number; p50: number; p95: number; n: number }> = {}
+  const out: Record<string, { first: number; p50: number; p95: number; n: number } | { recall: number; n: number }> = {}
   for (const [name, run] of Object.entries(cases)) {
     // The first query is reported on its own: it loads indexes and fills the per-version caches
     // (a deep page reads the listing's row ids once) that the 40 timed queries then use.
@@ -90,9 +90,22 @@ async function latencies(ws: string): Promise<Record<string, { first: number; p5
     times.sort((a, b) => a - b)
     out[name] = { first, p50: times[Math.floor(times.length * 0.5)]!, p95: times[Math.floor(times.length * 0.95)]!, n: times.length }
   }
+  out['vector recall@10 against exact search'] = await vectorRecall(store, ids.slice(0, 20))
   store.close()
   workspace.close()
   return out
+}
+
+/** Mean share of the exact 10 nearest neighbours (a flat cosine scan) that "more like this" returns. */
+async function vectorRecall(store: DocumentStore, ids: string[]): Promise<{ recall: number; n: number }> {
+  let sum = 0
+  for (const id of ids) {
+    const [row] = (await store.docs.query().where(`id = '${id}'`).select(['vector']).limit(1).toArray()) as { vector: ArrayLike<number> }[]
+    const exact = (await store.docs.query().nearestTo(Array.from(row!.vector)).distanceType('cosine').bypassVectorIndex().select(['id']).limit(11).toArray()) as { id: string }[]
+    const want = new Set(exact.map((r) => r.id).filter((x) => x !== id).slice(0, 10))
+    sum += (await store.similar(id, 10)).filter((r) => want.has(r.id)).length / want.size
+  }
+  return { recall: sum / ids.length, n: ids.length }
 }
 
 // BENCH_STAGE=latency measures search latency again on the workspace a full run left (after a search change).
