@@ -25,10 +25,10 @@ type ImportInput = Extract<JobInput, { kind: 'corpus-import' }>
 
 /**
  * Rows per LanceDB write. Every write is a table version whose manifest lists all fragments, and
- * LanceDB keeps them in memory: with 500-row writes a 2 GB import grew past 1.4 GB of RSS. Large
- * batches keep the version count (and that memory) small; resume granularity is one batch.
+ * LanceDB keeps them in memory, so 500-row writes grew a 2 GB import past 1.4 GB of RSS; larger
+ * writes hold more rows in flight (5,000 peaked higher than 2,500; BENCHMARKS.md). Resume granularity is one batch.
  */
-const BATCH_ROWS = 5_000
+const BATCH_ROWS = 2_500
 const BATCH_CHARS = 32_000_000
 /**
  * Documents go to the analysis threads in chunks of this many documents or characters, and at most

@@ -1,6 +1,7 @@
 // Near-duplicate clusters over the whole corpus: documents sharing an LSH band are candidates,
-// verified by their MinHash estimate, joined by union-find. Memory stays flat: only the band keys
-// (a few int32 per document) are held, sorted per band to find collisions.
+// verified by their MinHash estimate, joined by union-find. Memory stays small and flat: the pass
+// holds typed arrays (each band's keys, stored status and size) and the ids packed in one buffer,
+// about 100 bytes a document, where JavaScript arrays and strings took about 500.
 import type { DocumentStore } from './document-store'
 import { sql } from './document-store'
 import { throwIfStopped } from '../jobs/worker-protocol'
@@ -12,61 +13,98 @@ export interface NearDupResult {
   updated: number
 }
 
+/** Stored dup_status values by code; any other value gets OTHER (and is reset unless clustered). */
+const STATUSES = ['unique', 'representative', 'near-duplicate'] as const
+const [UNIQUE, REPRESENTATIVE, NEAR_DUPLICATE] = [0, 1, 2]
+const OTHER = 255
+
+/** What the pass reads of every document: its id, its LSH band keys, and its stored duplicate state. */
+interface Corpus {
+  n: number
+  ids: PackedStrings
+  /** bands[b][d]: document d's key in band b, when keyCount[d] > b. */
+  bands: Int32Array[]
+  keyCount: Uint8Array
+  status: Uint8Array
+  size: Int32Array
+  /** The stored dup_cluster of documents not stored as unique (a unique document is its own cluster). */
+  cluster: Map<number, string>
+}
+
 export async function clusterNearDuplicates(store: DocumentStore, threshold: number, signal?: AbortSignal): Promise<NearDupResult> {
-  const ids: string[] = []
-  const current: string[] = [] // "status|cluster|size" as stored, to write only what changes
-  const bandCols: number[][] = []
-  for await (const batch of store.docs.query().select(['id', 'lsh', 'dup_status', 'dup_cluster', 'dup_size'])) {
-    const [idCol, lshCol, st, cl, sz] = ['id', 'lsh', 'dup_status', 'dup_cluster', 'dup_size'].map((c) => batch.getChild(c)!)
-    for (let i = 0; i < batch.numRows; i++) {
-      const keys = lshCol!.get(i) as { toArray(): Int32Array } | null
-      const arr = keys ? keys.toArray() : new Int32Array(0)
-      const doc = ids.length
-      ids.push(idCol!.get(i) as string)
-      current.push(`${st!.get(i)}|${cl!.get(i)}|${sz!.get(i)}`)
-      for (let b = 0; b < arr.length; b++) (bandCols[b] ??= []).push(arr[b]!, doc)
+  const { n, ids, bands, keyCount, status, size, cluster } = await readCorpus(store, signal)
+  const buckets = candidateBuckets(bands, keyCount, n)
+  const inBucket = new Uint8Array(n)
+  const members: number[] = []
+  for (const bucket of buckets) {
+    for (const d of bucket) {
+      if (inBucket[d]) continue
+      inBucket[d] = 1
+      members.push(d)
     }
-    if (signal) throwIfStopped(signal)
   }
-  const buckets = candidateBuckets(bandCols)
-  const inBuckets = new Set<number>()
-  for (const bucket of buckets) for (const d of bucket) inBuckets.add(d)
-  const signatures = await loadSignatures(store, [...inBuckets].map((d) => ids[d]!))
-  const find = joinSimilar(ids.length, buckets, (a, b) => {
-    const sa = signatures.get(ids[a]!)
-    const sb = signatures.get(ids[b]!)
+  const signatures = await loadSignatures(store, ids, members)
+  const find = joinSimilar(n, buckets, (a, b) => {
+    const sa = signatures.get(a)
+    const sb = signatures.get(b)
     return !!sa && !!sb && estimateJaccard(sa, sb) >= threshold
   })
   const groups = new Map<number, number[]>()
-  for (const d of inBuckets) {
+  for (const d of members) {
     const r = find(d)
     const list = groups.get(r)
     if (list) list.push(d)
     else groups.set(r, [d])
   }
   const result: NearDupResult = { clusters: 0, nearDuplicates: 0, updated: 0 }
-  const clustered = new Set<number>()
+  const clustered = new Uint8Array(n)
   for (const [root, list] of groups) {
     if (list.length < 2) continue
     const all = list.sort((a, b) => a - b)
-    for (const d of all) clustered.add(d)
+    for (const d of all) clustered[d] = 1
     result.clusters++
     result.nearDuplicates += all.length - 1
-    const cluster = ids[root]!
-    const want = (d: number) => `${d === root ? 'representative' : 'near-duplicate'}|${cluster}|${all.length}`
-    const changed = all.filter((d) => current[d] !== want(d))
+    const clusterId = ids.get(root)
+    const changed = all.filter((d) => status[d] !== (d === root ? REPRESENTATIVE : NEAR_DUPLICATE) || size[d] !== all.length || cluster.get(d) !== clusterId)
     if (!changed.length) continue
     if (changed.includes(root)) {
-      await store.docs.update({ where: `id = ${sql(cluster)}`, values: { dup_status: 'representative', dup_cluster: cluster, dup_size: all.length } })
+      await store.docs.update({ where: `id = ${sql(clusterId)}`, values: { dup_status: 'representative', dup_cluster: clusterId, dup_size: all.length } })
     }
-    await updateEach(store, changed.filter((d) => d !== root).map((d) => ids[d]!), { values: { dup_status: 'near-duplicate', dup_cluster: cluster, dup_size: all.length } })
+    await updateEach(store, changed.filter((d) => d !== root).map((d) => ids.get(d)), { values: { dup_status: 'near-duplicate', dup_cluster: clusterId, dup_size: all.length } })
     result.updated += changed.length
   }
   // Documents clustered by an earlier pass (a lower threshold, or copies since changed) that no longer are.
-  const stale = ids.map((_, d) => d).filter((d) => !clustered.has(d) && !current[d]!.startsWith('unique|'))
-  await updateEach(store, stale.map((d) => ids[d]!), { valuesSql: { dup_status: "'unique'", dup_cluster: 'id', dup_size: '1' } })
+  const stale: string[] = []
+  for (let d = 0; d < n; d++) if (!clustered[d] && status[d] !== UNIQUE) stale.push(ids.get(d))
+  await updateEach(store, stale, { valuesSql: { dup_status: "'unique'", dup_cluster: 'id', dup_size: '1' } })
   result.updated += stale.length
   return result
+}
+
+/**
+ * Reads every document's id, band keys and duplicate state. The arrays are sized by a count taken first;
+ * rows written after it (by another import, which clusters them in its own pass) are left out.
+ */
+async function readCorpus(store: DocumentStore, signal?: AbortSignal): Promise<Corpus> {
+  const capacity = await store.docs.countRows()
+  const corpus: Corpus = { n: 0, ids: new PackedStrings(capacity), bands: [], keyCount: new Uint8Array(capacity), status: new Uint8Array(capacity), size: new Int32Array(capacity), cluster: new Map() }
+  const columns = ['id', 'lsh', 'dup_status', 'dup_cluster', 'dup_size']
+  for await (const batch of store.docs.query().select(columns)) {
+    const [idCol, lshCol, statusCol, clusterCol, sizeCol] = columns.map((c) => batch.getChild(c)!)
+    for (let i = 0; i < batch.numRows && corpus.n < capacity; i++) {
+      const d = corpus.n++
+      corpus.ids.push(idCol!.get(i) as string)
+      const keys = (lshCol!.get(i) as { toArray(): Int32Array } | null)?.toArray() ?? new Int32Array(0)
+      corpus.keyCount[d] = keys.length
+      for (let b = 0; b < keys.length; b++) (corpus.bands[b] ??= new Int32Array(capacity))[d] = keys[b]!
+      const code = STATUSES.indexOf(statusCol!.get(i) as (typeof STATUSES)[number])
+      corpus.status[d] = code < 0 ? OTHER : code
+      corpus.size[d] = Number(sizeCol!.get(i) ?? 0)
+      if (code !== UNIQUE) corpus.cluster.set(d, String(clusterCol!.get(i)))
+    }
+    if (signal) throwIfStopped(signal)
+  }
+  return corpus
 }
 
 /** Sets these values (or SQL expressions) on the documents with these ids, 500 at a time. */
@@ -77,19 +115,23 @@ async function updateEach(store: DocumentStore, ids: string[], set: { values: Re
   }
 }
 
-/** Documents whose keys are equal in a band, one list per band and key (lists of two or more). */
-function candidateBuckets(bandCols: number[][]): number[][] {
+/**
+ * Documents whose keys are equal in a band, one list per band and key (lists of two or more, documents
+ * in corpus order). Per band: the keys sorted natively find the repeated ones, then one pass collects them.
+ */
+function candidateBuckets(bands: Int32Array[], keyCount: Uint8Array, n: number): number[][] {
   const buckets: number[][] = []
-  for (const col of bandCols) {
-    const n = col.length / 2
-    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => col[2 * a]! - col[2 * b]!)
-    for (let i = 0; i < n; ) {
-      let j = i + 1
-      while (j < n && col[2 * order[j]!] === col[2 * order[i]!]) j++
-      if (j - i > 1) buckets.push(order.slice(i, j).map((k) => col[2 * k + 1]!))
-      i = j
-    }
-  }
+  bands.forEach((col, b) => {
+    const keys = new Int32Array(n)
+    let m = 0
+    for (let d = 0; d < n; d++) if (keyCount[d]! > b) keys[m++] = col[d]!
+    const sorted = keys.subarray(0, m).sort()
+    const repeated = new Map<number, number[]>()
+    for (let i = 1; i < m; i++) if (sorted[i] === sorted[i - 1] && !repeated.has(sorted[i]!)) repeated.set(sorted[i]!, [])
+    if (!repeated.size) return
+    for (let d = 0; d < n; d++) if (keyCount[d]! > b) repeated.get(col[d]!)?.push(d)
+    buckets.push(...repeated.values())
+  })
   return buckets
 }
 
@@ -103,7 +145,7 @@ export const MAX_BUCKET_REPRESENTATIVES = 64
  * bucket's first document is like neither; pairs already in one cluster are not compared again.
  */
 export function joinSimilar(n: number, buckets: number[][], similar: (a: number, b: number) => boolean): (d: number) => number {
-  const parent = Array.from({ length: n }, (_, i) => i)
+  const parent = Int32Array.from({ length: n }, (_, i) => i)
   const find = (x: number): number => {
     while (parent[x] !== x) x = parent[x] = parent[parent[x]!]!
     return x
@@ -127,13 +169,41 @@ export function joinSimilar(n: number, buckets: number[][], similar: (a: number,
   return find
 }
 
-async function loadSignatures(store: DocumentStore, ids: string[]): Promise<Map<string, Uint32Array>> {
-  const out = new Map<string, Uint32Array>()
-  for (let i = 0; i < ids.length; i += 1000) {
-    const chunk = ids.slice(i, i + 1000)
-    const rows = (await store.docs.query().where(`id IN (${chunk.map(sql).join(',')})`).select(['id', 'minhash']).toArray()) as { id: string; minhash: Uint8Array }[]
+/** The MinHash signatures of these documents, by document. */
+async function loadSignatures(store: DocumentStore, ids: PackedStrings, docs: number[]): Promise<Map<number, Uint32Array>> {
+  const out = new Map<number, Uint32Array>()
+  for (let i = 0; i < docs.length; i += 1000) {
+    const byId = new Map(docs.slice(i, i + 1000).map((d) => [ids.get(d), d]))
+    const rows = (await store.docs.query().where(`id IN (${[...byId.keys()].map(sql).join(',')})`).select(['id', 'minhash']).toArray()) as { id: string; minhash: Uint8Array }[]
     // Copy: the Arrow buffer's offset need not be 4-byte aligned.
-    for (const r of rows) out.set(r.id, new Uint32Array(new Uint8Array(r.minhash).slice().buffer))
+    for (const r of rows) out.set(byId.get(r.id)!, new Uint32Array(new Uint8Array(r.minhash).slice().buffer))
   }
   return out
+}
+
+/** Strings in one growing UTF-8 buffer with their end offsets: 36 bytes a content id, not the 80 of a JS string in an array. */
+class PackedStrings {
+  private bytes = Buffer.alloc(0)
+  private used = 0
+  private count = 0
+  private readonly ends: Uint32Array
+
+  constructor(capacity: number) {
+    this.ends = new Uint32Array(capacity)
+  }
+
+  push(s: string): void {
+    const need = this.used + Buffer.byteLength(s)
+    if (need > this.bytes.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, 2 * this.bytes.length))
+      this.bytes.copy(grown, 0, 0, this.used)
+      this.bytes = grown
+    }
+    this.used += this.bytes.write(s, this.used)
+    this.ends[this.count++] = this.used
+  }
+
+  get(i: number): string {
+    return this.bytes.toString('utf8', i ? this.ends[i - 1] : 0, this.ends[i])
+  }
 }
