@@ -4,6 +4,7 @@ import { GGUF_TOKEN_TYPE, type GgufVocab } from '../weights/gguf'
 import { AddedTokenMatcher, type AddedToken } from './added-tokens'
 import { bpeMerge, type PairRank } from './bpe-merge'
 import { CHAR_TO_BYTE, isByteLevel, toByteLevel } from './byte-level'
+import { CACHEABLE_PIECE, PieceCache } from './piece-cache'
 import { splitIsolated } from './pretokenizer'
 import { type EncodeOptions, type Tokenizer, checkId, withBos } from './tokenizer'
 
@@ -23,8 +24,6 @@ export interface ByteLevelSpec {
   eosId: number | null
 }
 
-const CACHE_LIMIT = 100_000
-const CACHEABLE_PIECE = 64
 const encoder = new TextEncoder()
 
 /** Merge order by the rank (id) of the merged token, as tiktoken does. */
@@ -60,7 +59,7 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
   private readonly matcher: AddedTokenMatcher
   /** Literal text of added tokens, by id; specials decode to nothing. */
   private readonly literal = new Map<number, string>()
-  private readonly cache = new Map<string, number[]>()
+  private readonly cache = new PieceCache()
 
   constructor(spec: ByteLevelSpec) {
     this.spec = spec
@@ -102,10 +101,7 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
     const word = toByteLevel(piece)
     const whole = this.spec.ignoreMerges ? this.vocab.get(word) : undefined
     const ids = whole !== undefined ? [whole] : bpeMerge(word.split(''), this.spec.rank).map((s) => this.idOf(s))
-    if (piece.length <= CACHEABLE_PIECE) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear()
-      this.cache.set(piece, ids)
-    }
+    if (piece.length <= CACHEABLE_PIECE) this.cache.set(piece, ids)
     for (const id of ids) out.push(id)
   }
 

@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors'
 import type { GgufVocab } from '../weights/gguf'
 import { AddedTokenMatcher, type AddedToken } from './added-tokens'
 import { bpeMerge, type PairRank } from './bpe-merge'
+import { CACHEABLE_PIECE, PieceCache } from './piece-cache'
 import { PieceType, parseSentencePieceModel } from './sentencepiece-model'
 import { type EncodeOptions, type Tokenizer, checkId, withBos } from './tokenizer'
 
@@ -26,8 +27,6 @@ export interface SpmSpec {
   addDummyPrefix: boolean
 }
 
-const CACHE_LIMIT = 100_000
-const CACHEABLE_CHUNK = 64
 const encoder = new TextEncoder()
 const BYTE_PIECE = /^<0x([0-9A-F]{2})>$/
 
@@ -64,7 +63,7 @@ export class SpmTokenizer implements Tokenizer {
   private readonly added: AddedTokenMatcher
   /** When no piece joins a non-▁ character to a following ▁, text can be cut before each run of ▁ and cached per chunk. */
   private readonly chunked: boolean
-  private readonly cache = new Map<string, number[]>()
+  private readonly cache = new PieceCache()
 
   constructor(spec: SpmSpec) {
     this.spec = spec
@@ -101,12 +100,11 @@ export class SpmTokenizer implements Tokenizer {
   }
 
   private encodeCached(chunk: string, out: number[]): void {
-    if (chunk.length > CACHEABLE_CHUNK) return this.encodeChunk(chunk, out)
+    if (chunk.length > CACHEABLE_PIECE) return this.encodeChunk(chunk, out)
     let ids = this.cache.get(chunk)
     if (!ids) {
       ids = []
       this.encodeChunk(chunk, ids)
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear()
       this.cache.set(chunk, ids)
     }
     for (const id of ids) out.push(id)
