@@ -31,7 +31,7 @@ export async function loadTokenCounter(find: () => Promise<string>): Promise<Tok
   try {
     const file = await find()
     const tokenizer = await loadTokenizer(file)
-    return { name: tokenizer.name, count: (text) => tokenizer.encode(text).length, problem: null, path: file }
+    return { name: tokenizer.name, count: (text) => tokenizer.count(text), problem: null, path: file }
   } catch (err) {
     return { name: ESTIMATE, count: null, problem: toErrorInfo(err).message, path: null }
   }

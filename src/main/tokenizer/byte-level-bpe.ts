@@ -84,6 +84,10 @@ export class ByteLevelBpeTokenizer implements Tokenizer {
     return out
   }
 
+  count(text: string): number {
+    return this.encode(text).length
+  }
+
   ggufVocab(): GgufVocab {
     const { gguf, tokens, added, bosId, eosId } = this.spec
     if (!gguf) throw new AppError('unsupported', `${this.name} has no merge list or a pre-tokenizer llama.cpp knows, so it cannot be written to GGUF; use a tokenizer.json with merges.`)

@@ -48,6 +48,11 @@ export function mergeablePieces(pieces: readonly string[], types: ArrayLike<numb
   return ids
 }
 
+/** A space as SentencePiece sees it: ' ', or ▁ written in the text (the two are one piece). */
+function isSpace(code: number): boolean {
+  return code === 32 || code === 0x2581
+}
+
 export class SpmTokenizer implements Tokenizer {
   readonly kind = 'spm'
   readonly name: string
@@ -63,6 +68,8 @@ export class SpmTokenizer implements Tokenizer {
   private readonly added: AddedTokenMatcher
   /** When no piece joins a non-▁ character to a following ▁, text can be cut before each run of ▁ and cached per chunk. */
   private readonly chunked: boolean
+  /** Whether user-defined pieces (matched in any text, not only on request like control ones) exist. */
+  private readonly userDefined: boolean
   private readonly cache = new PieceCache()
 
   constructor(spec: SpmSpec) {
@@ -84,30 +91,65 @@ export class SpmTokenizer implements Tokenizer {
       else if (t === PieceType.USER_DEFINED) added.push({ id, content: p, special: false })
     })
     this.added = new AddedTokenMatcher(added, (c) => c.replaceAll(' ', META))
+    this.userDefined = added.some((t) => !t.special)
     this.chunked = ![...this.pieceIds.keys()].some((p) => /[^\u2581]\u2581/u.test(p))
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
     const out = withBos(opts.bos, this.bosId, this.name)
     if (text === '') return out
+    const special = opts.special ?? false
+    const push = (ids: readonly number[]) => {
+      for (const id of ids) out.push(id)
+    }
+    // The common case, no added piece to look for: the words are cut from the text itself (one byte a
+    // character for Latin text, where the ▁ form takes two), and spaces become ▁ only in uncached words.
+    if (this.chunked && !special && !this.userDefined) {
+      this.eachWord(this.withPrefix(text), push)
+      return out
+    }
     const normalized = (this.spec.addDummyPrefix ? META : '') + text.replaceAll(' ', META)
-    for (const seg of this.added.split(normalized, opts.special ?? false)) {
+    for (const seg of this.added.split(normalized, special)) {
       if (typeof seg === 'number') out.push(seg)
       else if (!this.chunked) this.encodeChunk(seg, out)
-      else for (const chunk of seg.match(/\u2581+[^\u2581]*|[^\u2581]+/gu) ?? []) this.encodeCached(chunk, out)
+      else this.eachWord(seg, push)
     }
     return out
   }
 
-  private encodeCached(chunk: string, out: number[]): void {
-    if (chunk.length > CACHEABLE_PIECE) return this.encodeChunk(chunk, out)
-    let ids = this.cache.get(chunk)
-    if (!ids) {
-      ids = []
-      this.encodeChunk(chunk, ids)
-      this.cache.set(chunk, ids)
+  /** encode(text).length, without making the ids: what an import's token counts need. */
+  count(text: string): number {
+    if (text === '' || !this.chunked || this.userDefined) return this.encode(text).length
+    let n = 0
+    this.eachWord(this.withPrefix(text), (ids) => (n += ids.length))
+    return n
+  }
+
+  /** The text with the dummy prefix, as a flat string (`join`: charCodeAt reads a concatenation slowly). */
+  private withPrefix(text: string): string {
+    return this.spec.addDummyPrefix ? [' ', text].join('') : text
+  }
+
+  /**
+   * The ids of each word of the text, in order: the text is cut before each run of spaces (' ' or ▁),
+   * the chunks `/▁+[^▁]*|[^▁]+/` finds in the ▁ form, and words up to CACHEABLE_PIECE go through the cache.
+   */
+  private eachWord(text: string, take: (ids: readonly number[]) => void): void {
+    const n = text.length
+    for (let i = 0; i < n; ) {
+      let j = i
+      while (j < n && isSpace(text.charCodeAt(j))) j++
+      while (j < n && !isSpace(text.charCodeAt(j))) j++
+      const word = text.slice(i, j)
+      i = j
+      let ids = word.length <= CACHEABLE_PIECE ? this.cache.get(word) : undefined
+      if (!ids) {
+        ids = []
+        this.encodeChunk(word.replaceAll(' ', META), ids)
+        if (word.length <= CACHEABLE_PIECE) this.cache.set(word, ids)
+      }
+      take(ids)
     }
-    for (const id of ids) out.push(id)
   }
 
   private encodeChunk(chunk: string, out: number[]): void {

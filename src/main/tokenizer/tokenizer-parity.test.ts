@@ -44,6 +44,14 @@ describe.skipIf(!HAS_SHARED_DATA).each(SUITES)('$name', ({ file, ref, kind, bos,
     expect(failures.map((c) => ({ text: c.text, got: tok.encode(c.text), want: c.ids }))).toEqual([])
   })
 
+  it('counts exactly the tokens it encodes, with its word cache cold and warm', () => {
+    const more = ['a\u2581b  c', '\u2581\u2581x y', `${'x'.repeat(100)} y`, '继续预训练的语言模型 与 tokenizer', '   ']
+    for (const pass of [1, 2]) {
+      expect(cases.map((c) => tok.count(c.text)), `pass ${pass}`).toEqual(cases.map((c) => c.ids.length))
+      expect(more.map((t) => tok.count(t)), `pass ${pass}`).toEqual(more.map((t) => tok.encode(t).length))
+    }
+  })
+
   it('decodes every reference tokenization back to its text', () => {
     for (const c of cases) expect(tok.decode(c.ids)).toBe(c.text)
   })

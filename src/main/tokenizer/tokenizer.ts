@@ -22,6 +22,8 @@ export interface Tokenizer {
   readonly bosId: number | null
   readonly eosId: number | null
   encode(text: string, opts?: EncodeOptions): number[]
+  /** How many tokens encode(text) gives (no BOS, no special tokens), without making them. */
+  count(text: string): number
   /** Text of the ids; special (control) tokens are left out, invalid UTF-8 becomes U+FFFD. */
   decode(ids: readonly number[]): string
   /** The vocabulary entry as stored (`▁the`, `Ġthe`, `<0x0A>`, `<s>`). */
