@@ -15,8 +15,6 @@ export default defineConfig({
           worker: resolve(__dirname, 'src/main/jobs/worker.ts'),
           // The import's analysis threads (worker_threads of the job worker), started from out/main/analyze-worker.js.
           'analyze-worker': resolve(__dirname, 'src/main/corpus/analyze-worker.ts'),
-          // The import's index process (a child of the job worker), started from out/main/index-worker.js.
-          'index-worker': resolve(__dirname, 'src/main/corpus/index-worker.ts'),
         },
       },
     },

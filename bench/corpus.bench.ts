@@ -44,8 +44,8 @@ function timedImport(ws: string, paths: string[]): { seconds: number; mb: number
   const r = cli(['import', ...paths, '--workspace', ws]) as { read: number; job: string }
   const seconds = (performance.now() - t0) / 1000
   const log = readFileSync(path.join(ws, 'jobs', `${r.job}.log`), 'utf8')
-  // The job worker's peak, or its index process's when that was higher.
-  const peaks = [/Peak memory: (\d+) MB/.exec(log)?.[1], /index process peak memory (\d+) MB/.exec(log)?.[1]].filter((v) => v !== undefined).map(Number)
+  // The largest peak of the job's workers (the index update runs in a worker of its own).
+  const peaks = [...log.matchAll(/Peak memory: (\d+) MB/g)].map((m) => Number(m[1]))
   const peakMB = peaks.length ? Math.max(...peaks) : NaN
   return { seconds, mb: bytes / 1e6, docs: r.read, mbPerS: bytes / 1e6 / seconds, docsPerS: r.read / seconds, peakMB }
 }

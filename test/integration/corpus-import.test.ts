@@ -9,6 +9,7 @@ import { HAS_SHARED_DATA, SHARED_DATA } from '../helpers/shared-data'
 import { tempDir } from '../helpers/temp'
 
 interface Report {
+  job: string
   files: number
   read: number
   added: number
@@ -16,6 +17,7 @@ interface Report {
   exactDuplicates: number
   problems: number
   documents: number
+  nearDuplicates: number
   problemList: { kind: string; file: string; reason: string }[]
 }
 
@@ -43,6 +45,16 @@ describe.skipIf(!HAS_SHARED_DATA)('corpus import from the CLI (real data)', () =
     expect(hits.rows[0]?.title).toMatch(/Bradford/)
     // The LICENSE file is text and imports; a folder of HTML pages gives one document per page.
     expect(first.files).toBeGreaterThan(200)
+  })
+
+  it('updates the search indexes in a second worker process, carrying the near-duplicate counts over', async () => {
+    const log = readFileSync(path.join(ws, 'jobs', `${first.job}.log`), 'utf8')
+    expect(log).toContain('The search indexes are updated in a new worker process')
+    expect(log.match(/^Peak memory: \d+ MB$/gm)).toHaveLength(2)
+    expect(log.match(/^Near-duplicates: /gm)).toHaveLength(1)
+    expect(log.indexOf('Search indexes updated')).toBeGreaterThan(log.indexOf('Peak memory'))
+    const stats = JSON.parse((await cli(['stats', '--workspace', ws, '--json'], env)).stdout) as { nearDuplicates: number }
+    expect(first.nearDuplicates).toBe(stats.nearDuplicates)
   })
 
   it('labels the Chinese pages zh and finds a Chinese phrase', async () => {

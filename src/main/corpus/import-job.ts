@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
 import type { JobInput } from '../../shared/jobs'
-import { type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
+import { ContinueInNewProcess, type JobContext, type JobKindSpec, throwIfStopped } from '../jobs/worker-protocol'
 import { Workspace } from '../workspace/workspace'
 import { workspaceTokenizerPath } from '../tokenizer/workspace-tokenizer'
 import { peakMemoryMB } from '../util/peak-memory'
@@ -14,7 +14,6 @@ import { type Analyzer, openAnalyzer } from './analyze-pool'
 import { loadTokenCounter } from './token-counter'
 import type { DocumentRow } from './document-schema'
 import { DocumentStore } from './document-store'
-import { updateIndexesApart } from './index-process'
 import { clusterNearDuplicates } from './near-duplicates'
 import { saveStats, statsVersion } from './stats-cache'
 import { type InputFile, walkInputs } from './readers/inputs'
@@ -58,6 +57,8 @@ const State = z.object({
   current: z.object({ key: z.string(), records: z.number() }).nullable(),
   counts: Counts,
   phase: z.enum(['read', 'dedup', 'index']),
+  /** The near-duplicate pass's result, once it has run. */
+  near: z.object({ clusters: z.number(), nearDuplicates: z.number() }).optional(),
 })
 type State = z.infer<typeof State>
 
@@ -87,6 +88,7 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   const state: State = saved.success
     ? saved.data
     : { batch: ctx.jobId, startedAt: new Date().toISOString(), done: [], current: null, phase: 'read', counts: { files: 0, read: 0, added: 0, alreadyPresent: 0, exactDuplicates: 0, problems: 0, bytes: 0 } }
+  const startPhase = state.phase
   const problemsFile = path.join(ws.folder('jobs'), `${state.batch}.problems.jsonl`)
   const problems = await ProblemLog.open(problemsFile)
   const done = new Set(state.done)
@@ -102,7 +104,7 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   const totalBytes = inputs.reduce((s, i) => s + i.size, 0)
   let doneBytes = inputs.filter((i) => done.has(inputKey(i))).reduce((s, i) => s + i.size, 0)
   ctx.progress({ done: doneBytes, total: totalBytes, unit: 'bytes', message: `${inputs.length} files to read` })
-  if (saved.success) ctx.log(`Resuming: ${done.size} of ${inputs.length} files done, ${state.counts.added} documents added so far`)
+  if (saved.success && startPhase !== 'index') ctx.log(`Resuming: ${done.size} of ${inputs.length} files done, ${state.counts.added} documents added so far`)
 
   if (state.phase === 'read') {
     const t0 = performance.now()
@@ -220,16 +222,27 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   }
   state.counts.problems = problems.count
 
-  ctx.progress({ done: totalBytes, total: totalBytes, message: 'Finding near-duplicates' })
-  let t0 = performance.now()
-  const near = await clusterNearDuplicates(store, input.nearDupThreshold, ctx.signal)
-  ctx.log(`Near-duplicates: ${near.nearDuplicates} documents in ${near.clusters} clusters (threshold ${input.nearDupThreshold}, ${seconds(t0)})`)
-  state.phase = 'index'
-  await ctx.saveState(state)
+  if (state.phase === 'dedup' || !state.near) {
+    ctx.progress({ done: totalBytes, total: totalBytes, message: 'Finding near-duplicates' })
+    const t0 = performance.now()
+    const near = await clusterNearDuplicates(store, input.nearDupThreshold, ctx.signal)
+    ctx.log(`Near-duplicates: ${near.nearDuplicates} documents in ${near.clusters} clusters (threshold ${input.nearDupThreshold}, ${seconds(t0)})`)
+    state.near = { clusters: near.clusters, nearDuplicates: near.nearDuplicates }
+    state.phase = 'index'
+    await ctx.saveState(state)
+  }
+  if (startPhase !== 'index') {
+    // This process keeps what the read phase allocated (LanceDB's writes: native pages freed but not
+    // returned); compaction and the index builds need about 1.2 GB more at 1M documents. In a new
+    // process the two peaks do not add up.
+    ctx.log('The search indexes are updated in a new worker process')
+    store.close()
+    throw new ContinueInNewProcess()
+  }
   ctx.progress({ done: totalBytes, total: totalBytes, message: 'Updating search indexes' })
-  t0 = performance.now()
-  const indexPeakMB = await updateIndexesApart(ctx.workspaceDir, ctx.signal)
-  ctx.log(`Search indexes updated (${seconds(t0)}${indexPeakMB === null ? '' : `; index process peak memory ${indexPeakMB} MB`})`)
+  const t0 = performance.now()
+  await store.updateIndexes()
+  ctx.log(`Search indexes updated (${seconds(t0)})`)
   const documents = await store.count()
   await store.recordImport({
     batch: state.batch,
@@ -255,8 +268,8 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   return {
     ...c,
     batch: state.batch,
-    nearDuplicates: near.nearDuplicates,
-    nearDuplicateClusters: near.clusters,
+    nearDuplicates: state.near.nearDuplicates,
+    nearDuplicateClusters: state.near.clusters,
     problemList: problems.first,
     problemsFile,
     documents,
@@ -304,9 +317,9 @@ class ProblemLog {
   }
 }
 
-/** A phase's time, and the worker's peak memory so far (which phase set the job's peak). */
+/** A phase's time, and the worker's memory now and at its peak so far (which phase set the job's peak). */
 function seconds(since: number): string {
-  return `${((performance.now() - since) / 1000).toFixed(1)} s; peak memory so far ${peakMemoryMB()} MB`
+  return `${((performance.now() - since) / 1000).toFixed(1)} s; memory now ${Math.round(process.memoryUsage().rss / 2 ** 20)} MB, peak so far ${peakMemoryMB()} MB`
 }
 
 function problemKey(p: ImportProblem): string {

@@ -237,6 +237,7 @@ export class JobRunner {
       case 'done':
       case 'error':
       case 'stopped':
+      case 'continue':
         run.outcome = msg
         break
     }
@@ -252,6 +253,9 @@ export class JobRunner {
     } else if (outcome?.type === 'error') {
       this.logLine(id, `Failed: ${outcome.error.message}`)
       this.change(id, { status: 'failed', finishedAt: now, error: outcome.error }, true)
+    } else if (outcome?.type === 'continue' && !run.stopping) {
+      // Queued again at once: the exit handler schedules it in a new worker, from its saved state.
+      this.change(id, { status: 'pending', progress: { ...job.progress, message: 'Continuing in a new process' } }, true)
     } else if (run.stopping === 'cancel') {
       this.change(id, { status: 'cancelled', finishedAt: now, progress: { ...job.progress, message: 'Cancelled' } }, true)
       await fs.rm(this.store.statePath(id), { force: true })

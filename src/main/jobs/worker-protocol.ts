@@ -11,6 +11,7 @@ export type FromWorker =
   | { type: 'log'; line: string }
   | { type: 'done'; result: unknown }
   | { type: 'stopped' }
+  | { type: 'continue' }
   | { type: 'error'; error: ErrorInfo }
 
 /** What a job implementation gets: where to work, how to report, and how to be stopped. */
@@ -44,6 +45,18 @@ export class JobStopped extends Error {
   constructor() {
     super('stopped')
     this.name = 'JobStopped'
+  }
+}
+
+/**
+ * Thrown by a resumable job once its state is saved: the runner starts it again in a new worker process.
+ * A phase that leaves much memory behind (an import's writes: native pages the process keeps) ends this
+ * way, so that the next phase does not add its own peak to it.
+ */
+export class ContinueInNewProcess extends Error {
+  constructor() {
+    super('continue in a new process')
+    this.name = 'ContinueInNewProcess'
   }
 }
 

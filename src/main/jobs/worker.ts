@@ -3,7 +3,7 @@ import { toErrorInfo } from '../../shared/errors'
 import { readJsonIfExists, writeJsonAtomic } from '../util/atomic-write'
 import { jobKind } from './job-kinds'
 import { ProgressMeter } from './progress-meter'
-import { type FromWorker, type JobContext, JobStopped, type ToWorker } from './worker-protocol'
+import { ContinueInNewProcess, type FromWorker, type JobContext, JobStopped, type ToWorker } from './worker-protocol'
 import { peakMemoryMB } from '../util/peak-memory'
 
 const controller = new AbortController()
@@ -31,15 +31,17 @@ async function start(msg: Extract<ToWorker, { type: 'start' }>): Promise<void> {
     progress: (u) => meter.update(u),
     log: (line) => void send({ type: 'log', line }),
   }
+  // Peak memory of this worker, so a user (and the benchmarks) can see what a job needed.
+  const logPeak = () => send({ type: 'log', line: `Peak memory: ${peakMemoryMB()} MB` })
   try {
     const result = await spec.run(msg.input as never, ctx)
     meter.flush()
-    // Peak memory of this worker, so a user (and the benchmarks) can see what a job needed.
-    await send({ type: 'log', line: `Peak memory: ${peakMemoryMB()} MB` })
+    await logPeak()
     await send({ type: 'done', result: result ?? null })
   } catch (err) {
     meter.flush()
     if (err instanceof JobStopped || controller.signal.aborted) await send({ type: 'stopped' })
+    else if (err instanceof ContinueInNewProcess) await logPeak().then(() => send({ type: 'continue' }))
     else await send({ type: 'error', error: toErrorInfo(err) })
   }
 }
