@@ -120,6 +120,14 @@ describe.skipIf(!HAS_SHARED_DATA)('training from the CLI', () => {
     expect(out.evalLoss).toBeLessThan(out.firstEvalLoss + 0.05)
   }, 300_000)
 
+  it('trains for a token budget: --tokens rounds up to whole steps of batch x sequence tokens', async () => {
+    const hf = path.join(tmp.dir, 'hf')
+    const r = await cli(['train', '--workspace', ws, '--checkpoint', hf, '--tokens', '1500', '--batch', '4', '--seq', '64', '--lr', '1e-4', '--warmup', '1', '--eval-every', '100', '--eval-tokens', '1024', '--seed', '7', '--json'], env)
+    expect(r.code, r.stderr + r.stdout).toBe(0)
+    // 1,500 tokens at 256 a step: 6 steps, 1,536 tokens.
+    expect(JSON.parse(r.stdout)).toMatchObject({ steps: 6, tokens: 1536 })
+  }, 300_000)
+
   it('refuses TinyLlama-1.1B on the wasm backend before allocating anything', async () => {
     const r = await cli(['train', '--workspace', ws, '--preset', 'tinyllama-1.1b', '--tokenizer', path.join(SHARED_DATA, 'tokenizers/llama2/tokenizer.model'), '--steps', '1', '--backend', 'wasm', '--json'], env)
     expect(r.code).not.toBe(0)
