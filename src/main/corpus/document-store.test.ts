@@ -96,3 +96,26 @@ describe('DocumentStore', () => {
     expect(stats.lengthHistogram.reduce((s, h) => s + h.documents, 0)).toBe(7)
   })
 })
+
+describe('a Chinese phrase search whose best-ranked hit does not hold the phrase', () => {
+  it('pages through the confirmed hits only, reading the rows the confirmation brought in', async () => {
+    const phraseWs = await Workspace.create(path.join(tmp.dir, 'phrase-ws'))
+    const phraseStore = await DocumentStore.open(phraseWs)
+    try {
+      // Both bigrams of 预训练, not the word: short, so it ranks first.
+      const decoy = doc('预训营里的训练很好。', 0)
+      const holder = doc(`${CHINESE_ARTICLE}\n我们继续预训练这个模型。`, 1)
+      await phraseStore.add([decoy, holder].map((d) => analyze(d, { fallbackSource: 'x', batch: 'b1', importedAt: '2026-11-27T00:00:00Z' })))
+      await phraseStore.updateIndexes()
+      const ranked = (await phraseStore.search({ query: '预训 训练' }, 'relevance', 0, 2)).rows
+      expect(ranked[0]!.snippet).toContain('预训营')
+      const page = await phraseStore.search({ query: '预训练' }, 'relevance', 0, 1)
+      expect(page.total).toBe(1)
+      expect(page.rows.map((r) => r.snippet.includes('预训营'))).toEqual([false])
+      expect(page.rows[0]!.score).toBeGreaterThan(0)
+    } finally {
+      phraseStore.close()
+      phraseWs.close()
+    }
+  })
+})

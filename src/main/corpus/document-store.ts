@@ -106,11 +106,18 @@ export class DocumentStore {
     const where = whereClause(filter)
     const text = filter.query?.trim()
     if (text) {
-      const { hits, capped } = await this.textHits(text, where, sort)
+      // A phrase's hits are confirmed on their text first; the page's rows as ranked, most of which hold
+      // the phrase, are read meanwhile, and only the rows the confirmation brought in are read after.
+      let early: Promise<Row[]> = Promise.resolve([])
+      const { hits, capped } = await this.textHits(text, where, sort, (ranked) => {
+        if (!byTokens(sort)) early = this.rowsAt(ranked.slice(offset, offset + limit).map((h) => h.rowId))
+      })
       const page = hits.slice(offset, offset + limit)
+      const read = new Map((await early).map((r) => [r._rowid as bigint, r]))
+      for (const r of await this.rowsAt(page.filter((h) => !read.has(h.rowId)).map((h) => h.rowId))) read.set(r._rowid as bigint, r)
       // Scores by row id: rowsAt skips a row that is gone (another process compacted the table since).
       const score = new Map(page.map((h) => [h.rowId, h.score]))
-      const rows = await this.rowsAt(page.map((h) => h.rowId))
+      const rows = page.map((h) => read.get(h.rowId)).filter((r): r is Row => !!r)
       return { total: hits.length, capped, rows: rows.map((r) => ({ ...summary(r), score: score.get(r._rowid as bigint)! })) }
     }
     if (offset === 0 && !byTokens(sort)) {
@@ -133,7 +140,7 @@ export class DocumentStore {
    * browser pages through and an export of the view writes. Long Chinese phrases are confirmed on the
    * text of those hits, so `capped` (more matched than were ranked) can stand over fewer confirmed ones.
    */
-  async textHits(text: string, where: string | null, sort: DocSort = 'relevance'): Promise<{ hits: TextHit[]; capped: boolean }> {
+  async textHits(text: string, where: string | null, sort: DocSort = 'relevance', whileConfirming?: (ranked: TextHit[]) => void): Promise<{ hits: TextHit[]; capped: boolean }> {
     const runs = longCjkRuns(text)
     const cap = runs.length ? MAX_CONFIRMED_MATCHES : MAX_TEXT_MATCHES
     const tokenOrder = byTokens(sort)
@@ -142,7 +149,10 @@ export class DocumentStore {
     if (where) q = q.where(where)
     const rows = (await q.withRowId().select(tokenOrder ? { _score: '_score', tokens: 'tokens' } : { _score: '_score' }).limit(cap).toArray()) as Row[]
     let hits: TextHit[] = rows.map((r) => ({ rowId: r._rowid as bigint, score: Number(r._score), ...(tokenOrder ? { tokens: Number(r.tokens) } : {}) }))
-    if (runs.length) hits = await this.confirmCjk(hits, runs)
+    if (runs.length) {
+      whileConfirming?.(hits)
+      hits = await this.confirmCjk(hits, runs)
+    }
     // Stable: equal counts keep their relevance order.
     if (tokenOrder) hits.sort((a, b) => (sort === 'tokens-asc' ? 1 : -1) * (a.tokens! - b.tokens!))
     return { hits, capped: rows.length >= cap }
