@@ -52,6 +52,8 @@ describe.skipIf(!HAS_SHARED_DATA)('corpus import from the CLI (real data)', () =
     expect(log).toContain('The search indexes are updated in a new worker process')
     expect(log.match(/^Peak memory: \d+ MB$/gm)).toHaveLength(2)
     expect(log.match(/^Near-duplicates: /gm)).toHaveLength(1)
+    // The index worker starts from the saved state: no tokenizer to load, no inputs to walk again.
+    expect(log.match(/^Token counts /gm)).toHaveLength(1)
     expect(log.indexOf('Search indexes updated')).toBeGreaterThan(log.indexOf('Peak memory'))
     const stats = JSON.parse((await cli(['stats', '--workspace', ws, '--json'], env)).stdout) as { nearDuplicates: number }
     expect(first.nearDuplicates).toBe(stats.nearDuplicates)

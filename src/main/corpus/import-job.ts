@@ -57,6 +57,8 @@ const State = z.object({
   current: z.object({ key: z.string(), records: z.number() }).nullable(),
   counts: Counts,
   phase: z.enum(['read', 'dedup', 'index']),
+  /** The token counter's name (a tokenizer file, or "estimate"), recorded with the import. */
+  tokenCounter: z.string().optional(),
   /** The near-duplicate pass's result, once it has run. */
   near: z.object({ clusters: z.number(), nearDuplicates: z.number() }).optional(),
 })
@@ -91,139 +93,13 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
   const startPhase = state.phase
   const problemsFile = path.join(ws.folder('jobs'), `${state.batch}.problems.jsonl`)
   const problems = await ProblemLog.open(problemsFile)
-  const done = new Set(state.done)
-  const counter = await loadTokenCounter(() => workspaceTokenizerPath(ws.dir))
-  ctx.log(counter.problem ? `Token counts are estimates: ${counter.problem}` : `Token counts with ${counter.name}`)
-
-  // First pass: what there is to read, for a byte total (cheap: no file is opened but archives).
-  const inputs: InputFile[] = []
-  for await (const item of walkInputs(input.paths)) {
-    if ('open' in item) inputs.push(item)
-    else await problems.add(item)
-  }
-  const totalBytes = inputs.reduce((s, i) => s + i.size, 0)
-  let doneBytes = inputs.filter((i) => done.has(inputKey(i))).reduce((s, i) => s + i.size, 0)
-  ctx.progress({ done: doneBytes, total: totalBytes, unit: 'bytes', message: `${inputs.length} files to read` })
-  if (saved.success && startPhase !== 'index') ctx.log(`Resuming: ${done.size} of ${inputs.length} files done, ${state.counts.added} documents added so far`)
-
-  if (state.phase === 'read') {
-    const t0 = performance.now()
-    // Ids stored before this import, and ids this import has added: an exact duplicate of either is skipped.
-    const stored = await store.ids()
-    const added = new Set<string>()
-    const analyzer: Analyzer = openAnalyzer(counter)
-    ctx.log(analyzer.threads ? `Analysing on ${analyzer.threads} thread${analyzer.threads === 1 ? '' : 's'}` : 'Analysing on the job thread (the analysis thread entry is not built)')
-    const maxInFlight = CHUNKS_PER_THREAD * Math.max(1, analyzer.threads)
-    try {
-      for (const file of inputs) {
-        const key = inputKey(file)
-        if (done.has(key)) continue
-        throwIfStopped(ctx.signal)
-        const skip = state.current?.key === key ? state.current.records : 0
-        let records = 0
-        let batch: DocumentRow[] = []
-        let batchChars = 0
-        let fileBytes = 0
-        // One write in flight while the next batch is analysed: LanceDB writes on its own threads, so the
-        // import keeps both cores busy. The state names a batch only once its write has finished.
-        let writing: Promise<void> = Promise.resolve()
-        const flush = async (upTo: number) => {
-          await writing
-          const rows = batch
-          batch = []
-          batchChars = 0
-          writing = store.add(rows).then(async () => {
-            state.counts.added += rows.length
-            state.current = { key, records: upTo }
-            await ctx.saveState(state)
-          })
-        }
-        const actx = { ...(input.source !== undefined ? { source: input.source } : {}), fallbackSource: defaultSource(input.paths, file.file), batch: state.batch, importedAt: state.startedAt }
-        // Chunks being analysed, in reading order: each document's rows are taken in that order, so ids,
-        // duplicates and the resume point (the record number of the last document taken) are as if analysed here.
-        const inFlight: { rows: Promise<DocumentRow[]>; records: number[] }[] = []
-        let chunk: RawDocument[] = []
-        let chunkRecords: number[] = []
-        let chunkChars = 0
-        let taken = skip
-        const take = async (next: { rows: Promise<DocumentRow[]>; records: number[] }) => {
-          const rows = await next.rows
-          for (let i = 0; i < rows.length; i++) {
-            const row = rows[i]!
-            taken = next.records[i]!
-            state.counts.read++
-            if (added.has(row.id)) {
-              state.counts.exactDuplicates++
-              continue
-            }
-            if (stored.has(row.id)) {
-              state.counts.alreadyPresent++
-              continue
-            }
-            added.add(row.id)
-            batch.push(row)
-            batchChars += row.text.length
-            if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) await flush(taken)
-          }
-        }
-        const send = async () => {
-          if (!chunk.length) return
-          const rows = analyzer.analyze(chunk, actx)
-          rows.catch(() => {}) // awaited in take(); unawaited ones after a stop or an error must not be unhandled
-          inFlight.push({ rows, records: chunkRecords })
-          chunk = []
-          chunkRecords = []
-          chunkChars = 0
-          while (inFlight.length >= maxInFlight) await take(inFlight.shift()!)
-        }
-        for await (const item of readInput(file, { textField: input.textField, maxChars: input.maxChars, signal: ctx.signal }, (n) => {
-          fileBytes += n
-          const c = state.counts
-          ctx.progress({
-            done: doneBytes + Math.min(fileBytes, file.size),
-            message: `File ${done.size + 1} of ${inputs.length}: ${path.basename(file.member ?? file.file)} · ${c.read.toLocaleString('en-US')} documents read, ${c.added.toLocaleString('en-US')} added`,
-          })
-        })) {
-          if (item.type === 'problem') {
-            if (records >= skip) await problems.add(item.problem)
-            continue
-          }
-          records++
-          if (records <= skip) continue
-          chunk.push(item.doc)
-          chunkRecords.push(records)
-          chunkChars += item.doc.text.length
-          if (chunk.length >= CHUNK_DOCS || chunkChars >= CHUNK_CHARS) await send()
-        }
-        if (ctx.signal.aborted) {
-          // Stopped: store what was taken, drop what is still being analysed (the resume reads it again).
-          await flush(taken)
-        } else {
-          await send()
-          while (inFlight.length) await take(inFlight.shift()!)
-          await flush(records)
-        }
-        await writing
-        throwIfStopped(ctx.signal)
-        doneBytes += file.size
-        state.counts.files++
-        state.counts.bytes += file.size
-        state.done.push(key)
-        done.add(key)
-        state.current = null
-        await ctx.saveState(state)
-      }
-    } finally {
-      await analyzer.close()
-    }
-    state.phase = 'dedup'
-    await ctx.saveState(state)
-    ctx.log(`Read and stored ${state.counts.added} new documents (${seconds(t0)})`)
-  }
+  if (state.phase === 'read') await readInputs(input, ctx, ws, store, state, problems, saved.success)
   state.counts.problems = problems.count
+  // Every input is read by now: its bytes are the job's total.
+  const totalBytes = state.counts.bytes
 
   if (state.phase === 'dedup' || !state.near) {
-    ctx.progress({ done: totalBytes, total: totalBytes, message: 'Finding near-duplicates' })
+    ctx.progress({ done: totalBytes, total: totalBytes, unit: 'bytes', message: 'Finding near-duplicates' })
     const t0 = performance.now()
     const near = await clusterNearDuplicates(store, input.nearDupThreshold, ctx.signal)
     ctx.log(`Near-duplicates: ${near.nearDuplicates} documents in ${near.clusters} clusters (threshold ${input.nearDupThreshold}, ${seconds(t0)})`)
@@ -239,7 +115,7 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
     store.close()
     throw new ContinueInNewProcess()
   }
-  ctx.progress({ done: totalBytes, total: totalBytes, message: 'Updating search indexes' })
+  ctx.progress({ done: totalBytes, total: totalBytes, unit: 'bytes', message: 'Updating search indexes' })
   const t0 = performance.now()
   await store.updateIndexes()
   ctx.log(`Search indexes updated (${seconds(t0)})`)
@@ -257,7 +133,8 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
     exact_duplicates: state.counts.exactDuplicates,
     problems: state.counts.problems,
     bytes: state.counts.bytes,
-    token_counter: counter.name,
+    // States saved before the counter's name was kept load it again.
+    token_counter: state.tokenCounter ?? (await loadTokenCounter(() => workspaceTokenizerPath(ws.dir))).name,
   })
   ctx.progress({ done: totalBytes, total: totalBytes, message: 'Computing corpus statistics' })
   await saveStats(ws, await statsVersion(store), await store.stats())
@@ -274,6 +151,141 @@ async function runImport(input: ImportInput, ctx: JobContext<State>): Promise<Im
     problemsFile,
     documents,
   }
+}
+
+/**
+ * The read phase: every input through the readers and the analysis threads, new documents written in
+ * batches, the state saved after each; ends by moving the state to the near-duplicate phase.
+ */
+async function readInputs(input: ImportInput, ctx: JobContext<State>, ws: Workspace, store: DocumentStore, state: State, problems: ProblemLog, resumed: boolean): Promise<void> {
+  const done = new Set(state.done)
+  const counter = await loadTokenCounter(() => workspaceTokenizerPath(ws.dir))
+  ctx.log(counter.problem ? `Token counts are estimates: ${counter.problem}` : `Token counts with ${counter.name}`)
+  state.tokenCounter = counter.name
+
+  // First pass: what there is to read, for a byte total (cheap: no file is opened but archives).
+  const inputs: InputFile[] = []
+  for await (const item of walkInputs(input.paths)) {
+    if ('open' in item) inputs.push(item)
+    else await problems.add(item)
+  }
+  const totalBytes = inputs.reduce((s, i) => s + i.size, 0)
+  let doneBytes = inputs.filter((i) => done.has(inputKey(i))).reduce((s, i) => s + i.size, 0)
+  ctx.progress({ done: doneBytes, total: totalBytes, unit: 'bytes', message: `${inputs.length} files to read` })
+  if (resumed) ctx.log(`Resuming: ${done.size} of ${inputs.length} files done, ${state.counts.added} documents added so far`)
+
+  const t0 = performance.now()
+  // Ids stored before this import, and ids this import has added: an exact duplicate of either is skipped.
+  const stored = await store.ids()
+  const added = new Set<string>()
+  const analyzer: Analyzer = openAnalyzer(counter)
+  ctx.log(analyzer.threads ? `Analysing on ${analyzer.threads} thread${analyzer.threads === 1 ? '' : 's'}` : 'Analysing on the job thread (the analysis thread entry is not built)')
+  const maxInFlight = CHUNKS_PER_THREAD * Math.max(1, analyzer.threads)
+  try {
+    for (const file of inputs) {
+      const key = inputKey(file)
+      if (done.has(key)) continue
+      throwIfStopped(ctx.signal)
+      const skip = state.current?.key === key ? state.current.records : 0
+      let records = 0
+      let batch: DocumentRow[] = []
+      let batchChars = 0
+      let fileBytes = 0
+      // One write in flight while the next batch is analysed: LanceDB writes on its own threads, so the
+      // import keeps both cores busy. The state names a batch only once its write has finished.
+      let writing: Promise<void> = Promise.resolve()
+      const flush = async (upTo: number) => {
+        await writing
+        const rows = batch
+        batch = []
+        batchChars = 0
+        writing = store.add(rows).then(async () => {
+          state.counts.added += rows.length
+          state.current = { key, records: upTo }
+          await ctx.saveState(state)
+        })
+      }
+      const actx = { ...(input.source !== undefined ? { source: input.source } : {}), fallbackSource: defaultSource(input.paths, file.file), batch: state.batch, importedAt: state.startedAt }
+      // Chunks being analysed, in reading order: each document's rows are taken in that order, so ids,
+      // duplicates and the resume point (the record number of the last document taken) are as if analysed here.
+      const inFlight: { rows: Promise<DocumentRow[]>; records: number[] }[] = []
+      let chunk: RawDocument[] = []
+      let chunkRecords: number[] = []
+      let chunkChars = 0
+      let taken = skip
+      const take = async (next: { rows: Promise<DocumentRow[]>; records: number[] }) => {
+        const rows = await next.rows
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!
+          taken = next.records[i]!
+          state.counts.read++
+          if (added.has(row.id)) {
+            state.counts.exactDuplicates++
+            continue
+          }
+          if (stored.has(row.id)) {
+            state.counts.alreadyPresent++
+            continue
+          }
+          added.add(row.id)
+          batch.push(row)
+          batchChars += row.text.length
+          if (batch.length >= BATCH_ROWS || batchChars >= BATCH_CHARS) await flush(taken)
+        }
+      }
+      const send = async () => {
+        if (!chunk.length) return
+        const rows = analyzer.analyze(chunk, actx)
+        rows.catch(() => {}) // awaited in take(); unawaited ones after a stop or an error must not be unhandled
+        inFlight.push({ rows, records: chunkRecords })
+        chunk = []
+        chunkRecords = []
+        chunkChars = 0
+        while (inFlight.length >= maxInFlight) await take(inFlight.shift()!)
+      }
+      for await (const item of readInput(file, { textField: input.textField, maxChars: input.maxChars, signal: ctx.signal }, (n) => {
+        fileBytes += n
+        const c = state.counts
+        ctx.progress({
+          done: doneBytes + Math.min(fileBytes, file.size),
+          message: `File ${done.size + 1} of ${inputs.length}: ${path.basename(file.member ?? file.file)} · ${c.read.toLocaleString('en-US')} documents read, ${c.added.toLocaleString('en-US')} added`,
+        })
+      })) {
+        if (item.type === 'problem') {
+          if (records >= skip) await problems.add(item.problem)
+          continue
+        }
+        records++
+        if (records <= skip) continue
+        chunk.push(item.doc)
+        chunkRecords.push(records)
+        chunkChars += item.doc.text.length
+        if (chunk.length >= CHUNK_DOCS || chunkChars >= CHUNK_CHARS) await send()
+      }
+      if (ctx.signal.aborted) {
+        // Stopped: store what was taken, drop what is still being analysed (the resume reads it again).
+        await flush(taken)
+      } else {
+        await send()
+        while (inFlight.length) await take(inFlight.shift()!)
+        await flush(records)
+      }
+      await writing
+      throwIfStopped(ctx.signal)
+      doneBytes += file.size
+      state.counts.files++
+      state.counts.bytes += file.size
+      state.done.push(key)
+      done.add(key)
+      state.current = null
+      await ctx.saveState(state)
+    }
+  } finally {
+    await analyzer.close()
+  }
+  state.phase = 'dedup'
+  await ctx.saveState(state)
+  ctx.log(`Read and stored ${state.counts.added} new documents (${seconds(t0)})`)
 }
 
 /** The source name when none is given: the first folder or file named in the import, without extension. */
