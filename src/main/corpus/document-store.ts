@@ -115,10 +115,12 @@ export class DocumentStore {
       const page = hits.slice(offset, offset + limit)
       const read = new Map((await early).map((r) => [r._rowid as bigint, r]))
       for (const r of await this.rowsAt(page.filter((h) => !read.has(h.rowId)).map((h) => h.rowId))) read.set(r._rowid as bigint, r)
-      // Scores by row id: rowsAt skips a row that is gone (another process compacted the table since).
-      const score = new Map(page.map((h) => [h.rowId, h.score]))
-      const rows = page.map((h) => read.get(h.rowId)).filter((r): r is Row => !!r)
-      return { total: hits.length, capped, rows: rows.map((r) => ({ ...summary(r), score: score.get(r._rowid as bigint)! })) }
+      // A hit whose row is gone (another process compacted the table since) is left out.
+      const rows = page.flatMap((h) => {
+        const r = read.get(h.rowId)
+        return r ? [{ ...summary(r), score: h.score }] : []
+      })
+      return { total: hits.length, capped, rows }
     }
     if (offset === 0 && !byTokens(sort)) {
       // The first page in stored order reads only its rows; the count comes from the indexes.

@@ -68,8 +68,11 @@ export class SpmTokenizer implements Tokenizer {
   private readonly added: AddedTokenMatcher
   /** When no piece joins a non-▁ character to a following ▁, text can be cut before each run of ▁ and cached per chunk. */
   private readonly chunked: boolean
-  /** Whether user-defined pieces (matched in any text, not only on request like control ones) exist. */
-  private readonly userDefined: boolean
+  /**
+   * Chunked, and no user-defined pieces (matched in any text, not only on request like control ones):
+   * words can then be cut from the text as written, without making its ▁ form first.
+   */
+  private readonly wordsFromText: boolean
   private readonly cache = new PieceCache()
 
   constructor(spec: SpmSpec) {
@@ -91,8 +94,8 @@ export class SpmTokenizer implements Tokenizer {
       else if (t === PieceType.USER_DEFINED) added.push({ id, content: p, special: false })
     })
     this.added = new AddedTokenMatcher(added, (c) => c.replaceAll(' ', META))
-    this.userDefined = added.some((t) => !t.special)
     this.chunked = ![...this.pieceIds.keys()].some((p) => /[^\u2581]\u2581/u.test(p))
+    this.wordsFromText = this.chunked && added.every((t) => t.special)
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
@@ -104,7 +107,7 @@ export class SpmTokenizer implements Tokenizer {
     }
     // The common case, no added piece to look for: the words are cut from the text itself (one byte a
     // character for Latin text, where the ▁ form takes two), and spaces become ▁ only in uncached words.
-    if (this.chunked && !special && !this.userDefined) {
+    if (this.wordsFromText && !special) {
       this.eachWord(this.withPrefix(text), push)
       return out
     }
@@ -119,7 +122,7 @@ export class SpmTokenizer implements Tokenizer {
 
   /** encode(text).length, without making the ids: what an import's token counts need. */
   count(text: string): number {
-    if (text === '' || !this.chunked || this.userDefined) return this.encode(text).length
+    if (text === '' || !this.wordsFromText) return this.encode(text).length
     let n = 0
     this.eachWord(this.withPrefix(text), (ids) => (n += ids.length))
     return n

@@ -1,4 +1,4 @@
-// Where a separately built entry (a thread or child-process script in out/main) is at run time.
+// Where a separately built entry (a worker-thread script in out/main) is at run time.
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 
