@@ -1,5 +1,5 @@
 // `npm run bench:tokenizer`: encode throughput of every tokenizer we load (cold: empty chunk cache; warm: a
-// second pass) and byte-level BPE training time, on the text of the HTML pages in ../shared/data/pages
+// second pass), counting throughput (`count`, what an import uses; warm) and byte-level BPE training time, on the text of the HTML pages in ../shared/data/pages
 // (English and Chinese, tags stripped crudely). Prints and saves the numbers; asserts nothing about speed.
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -14,11 +14,12 @@ function pageTexts(): string[] {
   return files.map((e) => readFileSync(path.join(e.parentPath, e.name), 'utf8').replace(/<script[\s\S]*?<\/script>|<style[\s\S]*?<\/style>/gi, ' ').replace(/<[^>]+>/g, ' ').replace(/&[a-z]+;/g, ' '))
 }
 
-function encodeRate(tok: Tokenizer, texts: string[], bytes: number): { mbPerS: number; tokens: number } {
+/** Throughput of `tokens` over the texts, and the tokens it gives. */
+function rate(texts: string[], bytes: number, tokens: (text: string) => number): { mbPerS: number; tokens: number } {
   const t0 = performance.now()
-  let tokens = 0
-  for (const t of texts) tokens += tok.encode(t).length
-  return { mbPerS: bytes / 1e6 / ((performance.now() - t0) / 1000), tokens }
+  let n = 0
+  for (const t of texts) n += tokens(t)
+  return { mbPerS: bytes / 1e6 / ((performance.now() - t0) / 1000), tokens: n }
 }
 
 it('measures tokenizer throughput and BPE training', async () => {
@@ -35,9 +36,11 @@ it('measures tokenizer throughput and BPE training', async () => {
     const t0 = performance.now()
     const tok = await loadTokenizer(path.join(SHARED_DATA, rel))
     const loadMs = performance.now() - t0
-    const cold = encodeRate(tok, texts, bytes)
-    const warm = encodeRate(tok, texts, bytes)
-    encode[name] = { loadMs, coldMbPerS: cold.mbPerS, warmMbPerS: warm.mbPerS, tokens: cold.tokens }
+    const cold = rate(texts, bytes, (t) => tok.encode(t).length)
+    const warm = rate(texts, bytes, (t) => tok.encode(t).length)
+    const count = rate(texts, bytes, (t) => tok.count(t))
+    if (count.tokens !== cold.tokens) throw new Error(`${name}: count gave ${count.tokens} tokens, encode ${cold.tokens}`)
+    encode[name] = { loadMs, coldMbPerS: cold.mbPerS, warmMbPerS: warm.mbPerS, countWarmMbPerS: count.mbPerS, tokens: cold.tokens }
   }
   const t0 = performance.now()
   const json = await trainByteLevelBpe(texts, { vocabSize: 4096 })
