@@ -103,6 +103,7 @@ async function readCorpus(store: DocumentStore, signal?: AbortSignal): Promise<C
       if (code !== UNIQUE) corpus.cluster.set(d, String(clusterCol!.get(i)))
     }
     if (signal) throwIfStopped(signal)
+    if (corpus.n === capacity) break
   }
   return corpus
 }
