@@ -6,7 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { it } from 'vitest'
 import { trainByteLevelBpe } from '../src/main/tokenizer/bpe-trainer'
-import { type Tokenizer, loadTokenizer } from '../src/main/tokenizer/tokenizer'
+import { loadTokenizer } from '../src/main/tokenizer/tokenizer'
 import { SHARED_DATA } from '../test/helpers/shared-data'
 
 function pageTexts(): string[] {
